@@ -1,0 +1,28 @@
+"""Rule `claims`: gather every experiment's claims into results/claims.json and results/metrics.json."""
+from __future__ import annotations
+
+from ..io import read_json, write_json
+from .common import log, parser, setup
+
+
+def main(argv=None) -> None:
+    p = parser(__doc__)
+    p.add_argument("--inputs", nargs="+", required=True, help="results/<experiment>/claims.json files")
+    p.add_argument("--out", required=True)
+    p.add_argument("--metrics", required=True, help="flat {id: {value, ci_low, ci_high}} for `dvc metrics`")
+    args = p.parse_args(argv)
+    setup(args)
+    claims = [c for path in args.inputs for c in read_json(path)]
+    ids = [c["id"] for c in claims]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise SystemExit(f"error: duplicate claim ids {dupes}")
+    write_json(args.out, claims)
+    write_json(args.metrics, {c["id"]: {"value": c["value"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+                                        "reproduced": int(c["verdict"] == "reproduced")} for c in claims})
+    for c in claims:
+        log(f"{c['id']}: {c['verdict']} ({c['metric']} = {c['value']:.4g} [{c['ci_low']:.4g}, {c['ci_high']:.4g}])")
+
+
+if __name__ == "__main__":
+    main()

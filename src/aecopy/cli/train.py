@@ -1,0 +1,51 @@
+"""Rule `train`: train one variant with one seed; keep the checkpoints of params' save_epochs."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from .. import datasets
+from ..io import atomic_path, load_torch
+from ..train import make_spec, train
+from .common import device, log, parser, setup
+
+
+def main(argv=None) -> None:
+    p = parser(__doc__)
+    p.add_argument("--variant", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out-dir", required=True, help="results/train/{variant}/seed{seed}")
+    p.add_argument("--work-dir", default=None, help="resume state (default: .cache/train/{variant}/seed{seed})")
+    args = p.parse_args(argv)
+    params = setup(args)
+    cfg = params["variants"][args.variant]
+    spec = make_spec(args.variant, cfg, params["datasets"][cfg["dataset"]], args.seed)
+    work_dir = Path(args.work_dir or f".cache/train/{args.variant}/seed{args.seed}")
+    images = datasets.load_split(cfg["dataset"], "train")
+    labels = datasets.load_labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
+    dev = device(params)
+    log(f"training {args.variant} (model {cfg['model']}) seed {args.seed} on {images.shape[0]} images, device {dev}")
+    saved = train(spec, images, work_dir, labels=labels, device=dev, log=log)
+
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for epoch, path in saved.items():
+        with atomic_path(out / path.name) as tmp:
+            shutil.copyfile(path, tmp)
+    history = load_torch(work_dir / "last.pt")["history"]
+    steps = history["step_loss"].tolist()
+    epochs = history["epoch_loss"].tolist()
+    per_epoch = len(steps) // len(epochs)
+    with atomic_path(out / "loss_steps.csv") as tmp:
+        pd.DataFrame({"step": range(1, len(steps) + 1),
+                      "epoch": [i // per_epoch + 1 for i in range(len(steps))],
+                      "loss": steps}).to_csv(tmp, index=False)
+    with atomic_path(out / "loss_epochs.csv") as tmp:
+        pd.DataFrame({"epoch": range(1, len(epochs) + 1), "loss": epochs}).to_csv(tmp, index=False)
+    log(f"wrote {len(saved)} checkpoint(s) and loss curves to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Figures written as PNG files (deterministic bytes: no timestamps in the metadata)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torchvision.utils import make_grid  # noqa: E402
+
+from ..io import atomic_path  # noqa: E402
+
+PNG_META = {"Software": None}
+
+
+def _save(fig, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight", metadata=PNG_META)
+    plt.close(fig)
+
+
+def minmax(x: torch.Tensor) -> torch.Tensor:
+    """Scale each image to [0, 1] (how the post displays generated frames)."""
+    flat = x.flatten(1)
+    lo, hi = flat.min(1).values, flat.max(1).values
+    return ((flat - lo[:, None]) / (hi - lo).clamp_min(1e-8)[:, None]).view_as(x)
+
+
+def image_rows(rows: dict[str, torch.Tensor], path: str | Path, title: str = "", scale: str = "clamp") -> None:
+    """One labelled row per entry of `rows` (each (B, 3, H, W)); scale "clamp" to [0,1] or "minmax"."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(1.1 * next(iter(rows.values())).shape[0], 1.25 * len(rows)),
+                             squeeze=False)
+    for ax, (label, imgs) in zip(axes[:, 0], rows.items()):
+        imgs = imgs.detach().float().cpu()
+        imgs = minmax(imgs) if scale == "minmax" else imgs.clamp(0, 1)
+        grid = make_grid(imgs, nrow=imgs.shape[0], padding=2, pad_value=1.0)
+        ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+
+
+def histogram(values: dict[str, np.ndarray], path: str | Path, xlabel: str, vline: float | None = None,
+              title: str = "") -> None:
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for label, v in values.items():
+        ax.hist(np.asarray(v), bins=40, alpha=0.6, label=label)
+    if vline is not None:
+        ax.axvline(vline, color="k", linestyle="--", linewidth=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("images")
+    if len(values) > 1:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    _save(fig, path)
+
+
+def curves(series: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Path, xlabel: str, ylabel: str,
+           title: str = "", logy: bool = False) -> None:
+    """Line plot of named (x, y) series (loss curves, proportions over epochs, ...)."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for label, (x, y) in series.items():
+        ax.plot(x, y, label=label, linewidth=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    _save(fig, path)

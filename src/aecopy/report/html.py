@@ -1,0 +1,73 @@
+"""The self-contained HTML report: an overview table of every claim, then one section per experiment."""
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%;font-size:0.88em}
+th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
+th{background:#f3f3f3}
+.reproduced{background:#d9f2d9}.not-reproduced{background:#f8d7d7}.inconclusive{background:#fff3cd}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
+figcaption{font-size:0.9em;color:#444}
+.num{font-variant-numeric:tabular-nums;white-space:nowrap}
+"""
+
+
+def _img(results_dir: Path, rel: str) -> str:
+    path = results_dir / rel
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(rel)}" src="data:{MIME[path.suffix.lower()]};base64,{data}">'
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:.4g}"
+
+
+def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, experiments: dict[str, str]) -> str:
+    """HTML text; figures are read from `results_dir` and embedded as data URIs."""
+    results_dir = Path(results_dir)
+    rows = []
+    for c in claims:
+        cls = c["verdict"].replace(" ", "-")
+        rows.append(
+            f'<tr class="claim {cls}"><td><a href="#{html.escape(c.get("experiment", c["id"]))}">{html.escape(c["id"])}</a></td>'
+            f"<td>{html.escape(c['claim'])}</td><td>{html.escape(c['metric'])}</td>"
+            f"<td class=num>{_fmt(c['value'])}</td><td class=num>[{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]</td>"
+            f"<td>{html.escape(c['rule'])}</td><td><b>{html.escape(c['verdict'])}</b></td>"
+            f"<td>{html.escape(c['scale'])}</td><td>{html.escape(c['data'])}</td>"
+            f"<td>{html.escape(', '.join(map(str, c.get('seeds', []))))}</td></tr>")
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1><p>{intro}</p>",
+             "<h2>Claims</h2><table id=claims><thead><tr><th>id</th><th>claim</th><th>metric</th><th>value</th>"
+             "<th>95% interval</th><th>rule</th><th>verdict</th><th>scale</th><th>data</th><th>seeds</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>"]
+    by_exp: dict[str, list[dict]] = {}
+    for c in claims:
+        by_exp.setdefault(c.get("experiment", c["id"]), []).append(c)
+    for exp, group in by_exp.items():
+        parts.append(f"<h2 id='{html.escape(exp)}'>{html.escape(exp)}</h2>")
+        if exp in experiments:
+            parts.append(f"<p>{experiments[exp]}</p>")
+        paper = {c.get("paper_figure") for c in group if c.get("paper_figure")}
+        if paper:
+            parts.append(f"<p>The post's figure(s): <i>{html.escape('; '.join(sorted(paper)))}</i>.</p>")
+        parts.append("<ul>" + "".join(
+            f"<li><b>{html.escape(c['id'])}</b> ({html.escape(c['data'])}): {html.escape(c['metric'])} = "
+            f"{_fmt(c['value'])} [{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}], n = {c.get('n')} → "
+            f"<b>{html.escape(c['verdict'])}</b></li>" for c in group) + "</ul>")
+        seen = set()
+        for c in group:
+            for fig in c.get("figures", []):
+                if fig["path"] in seen:
+                    continue
+                seen.add(fig["path"])
+                parts.append(f"<figure>{_img(results_dir, fig['path'])}<figcaption>{html.escape(fig['caption'])}"
+                             "</figcaption></figure>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

@@ -1,0 +1,66 @@
+"""Shared fixtures: a tiny copy of the project that runs the whole pipeline in well under a minute."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a command of the project's environment; on failure show its output."""
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def project_files() -> list[str]:
+    """What a clone has: tracked files plus new files git does not ignore."""
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    return [f for f in out.splitlines() if (REPO / f).is_file()]
+
+
+def tiny_params() -> dict:
+    """params.yaml shrunk to seconds: few photos, a small model, two seeds, two epochs of a few steps."""
+    with open(REPO / "params.yaml") as f:
+        params = yaml.safe_load(f)
+    params["cache_dir"] = str(REPO / "data" / "cache")  # the photographs fetched once by the set-up
+    params["embedded"].update(scales=[1, 2], max_photos=6, val_fraction=0.34)
+    block = params["scales"]["default"]
+    block["seeds"] = [0, 1]
+    block["variants"]["fc"].update(
+        image_size=8, kwargs={"width": 256, "depth": 2, "freeze_hidden": False},
+        train={"epochs": 2, "batch_size": 16, "lr": 1e-3, "save_epochs": [1, 2], "max_steps_per_epoch": 6})
+    block["experiments"]["e1"].update(max_images=32, batch_size=16)
+    return params
+
+
+def make_project(dest: Path, params: dict | None = None) -> Path:
+    """Copy the project into `dest` as a fresh git repository with `params` as its params.yaml."""
+    for rel in project_files():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, dest / rel)
+    with open(dest / "params.yaml", "w") as f:
+        yaml.safe_dump(params or tiny_params(), f, sort_keys=False)
+    run(["git", "init", "-q"], dest)
+    run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A"], dest)
+    run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "tiny project"], dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def photos_available() -> None:
+    """The embedded photographs, fetched by the set-up script (README command 1 or 2)."""
+    proc = run([sys.executable, "-m", "aecopy.cli.fetch"], REPO, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"the embedded photographs are not available; run workflow/scripts/setup.sh\n{proc.stderr}")
