@@ -13,6 +13,9 @@ envvars:
 
 
 try:
+    # Every entry point reads params.yaml itself, so the pipeline refuses `--config` overrides.
+    if config != aecfg.load_raw("params.yaml"):
+        raise aecfg.ConfigError("params.yaml: --config/--configfile overrides are not supported; edit params.yaml")
     P = aecfg.resolve(config)
 except aecfg.ConfigError as err:
     # One line naming the bad key; nothing has run, so nothing under results/ has changed.
@@ -25,6 +28,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/e1.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/bench.smk"
 
 
 rule all:

@@ -38,9 +38,10 @@ def tiny_params() -> dict:
     params["embedded"].update(scales=[1, 2], max_photos=6, val_fraction=0.34)
     block = params["scales"]["default"]
     block["seeds"] = [0, 1]
-    block["variants"]["fc"].update(
-        image_size=8, kwargs={"width": 256, "depth": 2, "freeze_hidden": False},
-        train={"epochs": 2, "batch_size": 16, "lr": 1e-3, "save_epochs": [1, 2], "max_steps_per_epoch": 6})
+    for cfg in block["variants"].values():
+        cfg["train"].update(epochs=2, save_epochs=[1, 2], max_steps_per_epoch=3,
+                            batch_size=min(cfg["train"]["batch_size"], 8))
+    block["variants"]["fc"].update(image_size=8, kwargs={"width": 256, "depth": 2, "freeze_hidden": False})
     block["experiments"]["e1"].update(max_images=32, batch_size=16)
     return params
 

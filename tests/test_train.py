@@ -102,3 +102,35 @@ def test_resume_after_kill_is_bit_identical(tmp_path):
     for key, tensor in a["model_state"].items():
         assert torch.equal(tensor, b["model_state"][key]), key
     assert torch.equal(a["history"]["step_loss"], b["history"]["step_loss"])
+
+
+DDP_SCRIPT = textwrap.dedent("""
+    import os, sys, torch
+    from aecopy.train import make_spec, train
+    torch.set_num_threads(1)
+    torch.distributed.init_process_group("gloo")
+    cfg = {"model": "fc", "image_size": 8, "kwargs": {"width": 256, "depth": 2},
+           "train": {"epochs": 2, "batch_size": 8, "lr": 1e-3, "save_epochs": [2]}}
+    spec = make_spec("fc", cfg, {"source": "embedded", "size": 8}, 0)
+    data = torch.randint(0, 256, (64, 3, 8, 8), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
+    train(spec, data, sys.argv[1], progress=False, log=lambda m: None)
+    torch.distributed.barrier()
+    print("rank", torch.distributed.get_rank(), "done", flush=True)
+    torch.distributed.destroy_process_group()
+""")
+
+
+@pytest.mark.slow
+def test_ddp_under_torchrun_only_rank0_writes(tmp_path):
+    """Two CPU processes (gloo) through `torchrun --standalone`: one checkpoint, global batches of 2×8."""
+    script = tmp_path / "ddp.py"
+    script.write_text(DDP_SCRIPT)
+    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "torchrun"), "--standalone",
+                          "--nproc_per_node", "2", str(script), str(tmp_path / "run")],
+                         env=ENV, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.count("done") == 2
+    ckpt = torch.load(tmp_path / "run" / "epoch0002.pt", weights_only=True)
+    assert ckpt["step"] == 2 * (64 // 16)  # each step consumed one global batch of 16 images
+    assert not any(k.startswith("module.") for k in ckpt["model_state"])
+    assert len(list((tmp_path / "run").glob("*.pt"))) == 2  # epoch0002.pt and last.pt, written once

@@ -93,8 +93,13 @@ def resolve(params: dict) -> dict:
     return resolved
 
 
-def load(path: str | Path = ROOT / "params.yaml") -> dict:
+def load(path: str | Path = "params.yaml") -> dict:
     """Read, validate and resolve a params file."""
+    return resolve(load_raw(path))
+
+
+def load_raw(path: str | Path = "params.yaml") -> dict:
+    """Read a params file without validating it."""
     path = Path(path)
     try:
         with open(path) as f:
@@ -105,4 +110,4 @@ def load(path: str | Path = ROOT / "params.yaml") -> dict:
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
     if not isinstance(params, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    return resolve(params)
+    return params

@@ -9,6 +9,8 @@ restored from the checkpoint.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import time
 from pathlib import Path
 from typing import Callable
@@ -38,16 +40,23 @@ def make_spec(variant: str, cfg: dict, dataset: dict, seed: int) -> dict:
     }
 
 
+def _resumable_part(spec: dict) -> dict:
+    """The spec without what may change between a run and its resumption (how long to train, what to keep)."""
+    return {**spec, "train": {k: v for k, v in spec["train"].items() if k not in ("epochs", "save_epochs")}}
+
+
+def run_key(spec: dict) -> str:
+    """A short stable hash of the resumable part of a spec: runs of other configurations never share state."""
+    text = json.dumps(_resumable_part(spec), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def check_compatible(ckpt: dict, spec: dict, path: str | Path = "checkpoint") -> None:
     """Refuse a checkpoint of another variant or config, naming what differs."""
     if ckpt.get("format") != FORMAT:
         raise CheckpointMismatch(f"{path}: not an aecopy checkpoint (format {ckpt.get('format')!r})")
-    diffs = [k for k in ("variant", "model", "dataset", "seed") if ckpt["spec"].get(k) != spec.get(k)]
-    # Training settings that only say how long to train or what to keep may change between runs.
-    same_run = {k: v for k, v in spec["train"].items() if k not in ("epochs", "save_epochs")}
-    old_run = {k: v for k, v in ckpt["spec"]["train"].items() if k not in ("epochs", "save_epochs")}
-    if same_run != old_run:
-        diffs.append("train")
+    new, old = _resumable_part(spec), _resumable_part(ckpt["spec"])
+    diffs = [k for k in ("variant", "model", "dataset", "seed", "train") if old.get(k) != new.get(k)]
     if diffs:
         detail = "; ".join(f"{k}: checkpoint has {ckpt['spec'].get(k)!r}, expected {spec.get(k)!r}" for k in diffs)
         raise CheckpointMismatch(f"{path}: made for another configuration ({detail})")
@@ -91,12 +100,45 @@ def _loss(model, x, labels):
     return F.mse_loss(model(x), x)
 
 
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) of a `torchrun` job; (0, 1) otherwise."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | None, order: torch.Tensor,
+              steps: int, batch_size: int, image_size: int, device, bf16: bool = False,
+              channels_last: bool = False, desc: str = "", progress: bool = False) -> list[float]:
+    """`steps` optimizer steps over uint8 `images` in the given order; returns the loss of each step.
+
+    The hot loop does no per-item Python work: a batch is one index into the in-memory uint8 tensor,
+    converted to float on the fly.
+    """
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+    losses = []
+    bar = tqdm(range(steps), desc=desc, disable=not progress, mininterval=2.0, leave=False)
+    for i in bar:
+        idx = order[i * batch_size:(i + 1) * batch_size]
+        x = to_input(images[idx], image_size, device, channels_last)
+        y = labels[idx].to(device) if labels is not None else None
+        with autocast:
+            loss = _loss(model, x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+    return losses
+
+
 def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.Tensor | None = None,
           device: str | torch.device = "cpu", log: Callable[[str], None] = print,
           progress: bool = True) -> dict[int, Path]:
     """Train (or resume) the run `spec` on uint8 `images` (N, 3, S, S); return {epoch: checkpoint path}.
 
-    Checkpoints for `spec.train.save_epochs` are kept as `work_dir/epoch{E:04d}.pt`.
+    Checkpoints for `spec.train.save_epochs` are kept as `work_dir/epoch{E:04d}.pt`. Under `torchrun`
+    (an initialised process group) the model is wrapped in DDP and only rank 0 writes.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -109,6 +151,7 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     model = build_model(m["name"], m["image_size"], **m["kwargs"]).to(device)
     if tcfg.get("channels_last"):
         model = model.to(memory_format=torch.channels_last)
+    rank, world = _distributed()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=tcfg["lr"])
     history = {"step_loss": [], "epoch_loss": []}
@@ -128,33 +171,24 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     saved = {e: work_dir / f"epoch{e:04d}.pt" for e in tcfg["save_epochs"] if (work_dir / f"epoch{e:04d}.pt").exists()}
     n = images.shape[0]
     bs = tcfg["batch_size"]
-    steps = n // bs  # the last incomplete batch is dropped
+    steps = n // (bs * world)  # the last incomplete (global) batch is dropped
     if tcfg.get("max_steps_per_epoch"):
         steps = min(steps, tcfg["max_steps_per_epoch"])
     if steps == 0:
         raise ValueError(f"{spec['variant']}: {n} training images are fewer than one batch of {bs}")
-    autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if tcfg.get("bf16")
-                else contextlib.nullcontext())
+    net = model
+    if world > 1:  # DDP: every rank sees its own slice of each global batch; gradients are averaged
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
     model.train()
     for epoch in range(start_epoch, tcfg["epochs"] + 1):
         t0 = time.perf_counter()
         order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
-        total = 0.0
-        bar = tqdm(range(steps), desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}",
-                   disable=not progress, mininterval=2.0, leave=False)
-        for i in bar:
-            idx = order[i * bs:(i + 1) * bs]
-            x = to_input(images[idx], m["image_size"], device, tcfg.get("channels_last", False))
-            y = labels[idx].to(device) if labels is not None else None
-            with autocast:
-                loss = _loss(model, x, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            value = loss.item()
-            total += value
-            history["step_loss"].append(value)
-            bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+        order = order[:steps * bs * world].view(steps, world, bs)[:, rank].reshape(-1)
+        losses = run_epoch(net, optimizer, images, labels, order, steps, bs, m["image_size"], device,
+                           bf16=tcfg.get("bf16", False), channels_last=tcfg.get("channels_last", False),
+                           desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress)
+        total = sum(losses)
+        history["step_loss"].extend(losses)
         history["epoch_loss"].append(total / steps)
         log(f"{spec['variant']} seed {seed} epoch {epoch}: loss {total / steps:.5f} ({time.perf_counter() - t0:.1f} s)")
         ckpt = {
@@ -169,6 +203,8 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
         }
         if epoch in tcfg["save_epochs"]:
             saved[epoch] = work_dir / f"epoch{epoch:04d}.pt"
-            save_torch(saved[epoch], ckpt)
-        save_torch(last, ckpt)
+            if rank == 0:
+                save_torch(saved[epoch], ckpt)
+        if rank == 0:  # only rank 0 writes
+            save_torch(last, ckpt)
     return dict(sorted(saved.items()))

@@ -20,6 +20,25 @@ CORE_CODE = code("__init__.py", "config.py", "io.py", "cli/__init__.py", "cli/co
 MODEL_CODE = code("models/*.py", "train.py", "datasets.py")
 
 
+# Each experiment's rule file appends its claims file and figures (and benchmarks their JSON);
+# report.smk and bench.smk, included last, consume the lists.
+# Training runs one process, or one per GPU under torchrun (DDP) when params ask for several GPUs.
+LAUNCHER = "python" if P["gpus"] == 1 else f"torchrun --standalone --nproc_per_node {P['gpus']}"
+
+CLAIM_FILES = []
+REPORT_FIGURES = []
+BENCH_FILES = []
+
+
+def seeds_of(variant):
+    return VARIANTS[variant].get("seeds", SEEDS)
+
+
+def runs_of(variant):
+    """The training output folders of every seed of a variant."""
+    return [run_dir(variant, seed) for seed in seeds_of(variant)]
+
+
 def run_dir(variant, seed):
     return f"results/train/{variant}/seed{seed}"
 
@@ -38,8 +57,12 @@ def variant_params(wildcards):
             "dataset": DATASETS[VARIANTS[wildcards.variant]["dataset"]]}
 
 
+def variant_train_data_of(variant):
+    return f"data/prepared/{VARIANTS[variant]['dataset']}/train.npy"
+
+
 def variant_train_data(wildcards):
-    return f"data/prepared/{VARIANTS[wildcards.variant]['dataset']}/train.npy"
+    return variant_train_data_of(wildcards.variant)
 
 
 def dataset_params(wildcards):

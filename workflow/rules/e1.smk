@@ -7,7 +7,7 @@ E1_TAGS = [""] + [f"-{name}" for name in P["eval_sets"]]
 
 rule e1:
     input:
-        runs=expand("results/train/{variant}/seed{seed}", variant=E1["variant"], seed=SEEDS),
+        runs=runs_of(E1["variant"]),
         val=f"data/prepared/{VARIANTS[E1['variant']]['dataset']}/val.npy",
         eval_sets=[eval_set_file(name, E1_SIZE) for name in P["eval_sets"]],
         code=CORE_CODE + MODEL_CODE + code("cli/e1.py", "procedures/noise.py", "metrics.py", "claims.py", "report/figures.py"),
@@ -19,7 +19,6 @@ rule e1:
     params:
         cfg=E1,
         rules={k: v for k, v in P["claims"].items() if k.startswith("E1")},
-        checkpoints=[final_checkpoint(E1["variant"], s) for s in SEEDS],
         out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
@@ -27,4 +26,8 @@ rule e1:
     log:
         "logs/e1.log",
     shell:
-        "python -m aecopy.cli.e1 --checkpoints {params.checkpoints} --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m aecopy.cli.e1 --out-dir {params.out_dir} > {log} 2>&1"
+
+
+CLAIM_FILES.append(rules.e1.output.claims)
+REPORT_FIGURES.extend(rules.e1.output.figures)

@@ -1,11 +1,26 @@
 # Claims of every experiment → results/claims.json, results/metrics.json → results/report.html.
 
-EXPERIMENT_CLAIMS = ["results/e1/claims.json"]
+rule training_summary:
+    input:
+        runs=[run for variant in VARIANTS for run in runs_of(variant)],
+        code=CORE_CODE + MODEL_CODE + code("cli/training_summary.py", "experiment.py", "report/figures.py"),
+    output:
+        section="results/training/section.json",
+        figure="results/training/loss_curves.png",
+    params:
+        variants=list(VARIANTS),
+        out_dir=subpath(output.section, parent=True),
+    conda:
+        "../envs/aecopy.yaml"
+    log:
+        "logs/training_summary.log",
+    shell:
+        "python -m aecopy.cli.training_summary --variants {params.variants} --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule claims:
     input:
-        claims=EXPERIMENT_CLAIMS,
+        claims=CLAIM_FILES,
         code=CORE_CODE + code("cli/claims.py"),
     output:
         claims="results/claims.json",
@@ -21,8 +36,9 @@ rule claims:
 rule report:
     input:
         claims="results/claims.json",
-        figures=rules.e1.output.figures,
-        code=CORE_CODE + code("cli/report.py", "report/html.py"),
+        figures=REPORT_FIGURES + [rules.training_summary.output.figure],
+        sections=rules.training_summary.output.section,
+        code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py"),
     output:
         "results/report.html",
     conda:
@@ -30,4 +46,4 @@ rule report:
     log:
         "logs/report.log",
     shell:
-        "python -m aecopy.cli.report --claims {input.claims} --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.report --claims {input.claims} --sections {input.sections} --out {output} > {log} 2>&1"

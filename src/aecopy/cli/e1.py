@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import datasets
 from ..claims import make_claim
 from ..io import write_json
 from ..metrics import fraction_ci, mean_ci
 from ..procedures.noise import noise_test
 from ..report import figures
-from ..train import load_checkpoint, make_spec, to_input
+from ..experiment import checkpoint_path, claim_suffix, evaluation_sets, load_trained, set_label, variant_seeds
+from ..train import to_input
 from .common import device, log, parser, setup
 
 PAPER_FIGURE = "overcomplete autoencoder"
@@ -37,7 +37,6 @@ def evaluate(model, images_u8: torch.Tensor, image_size: int, alpha: float, batc
 
 def main(argv=None) -> None:
     p = parser(__doc__)
-    p.add_argument("--checkpoints", nargs="+", required=True, help="one final checkpoint per training seed")
     p.add_argument("--out-dir", required=True)
     args = p.parse_args(argv)
     params = setup(args)
@@ -48,21 +47,13 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     dev = device(params)
 
-    val = datasets.load_split(cfg["dataset"], "val")
-    val = val[datasets.spread_indices(val.shape[0], exp["max_images"])]
-    sets = {cfg["dataset"]: val}
-    for name in params["eval_sets"]:
-        ev = torch.from_numpy(np.load(datasets.eval_set_path(name, params["datasets"][cfg["dataset"]]["size"])))
-        sets[f"eval:{name}"] = ev[datasets.spread_indices(ev.shape[0], exp["max_images"])]
+    sets = evaluation_sets(params, cfg["dataset"], exp["max_images"])
 
     results = {name: {"r": [], "moved": [], "seed": []} for name in sets}
     examples = {}
-    for path in args.checkpoints:
-        model, ckpt = load_checkpoint(path, device=dev)
-        seed = ckpt["spec"]["seed"]
-        spec = make_spec(vname, cfg, params["datasets"][cfg["dataset"]], seed)
-        load_checkpoint(path, spec)  # refuse a checkpoint of another configuration
-        log(f"{path}: epoch {ckpt['epoch']}, seed {seed}")
+    for seed in variant_seeds(params, vname):
+        model, ckpt = load_trained(params, vname, seed, device=dev)
+        log(f"{vname} seed {seed}: epoch {ckpt['epoch']}")
         for name, imgs in sets.items():
             res, first = evaluate(model, imgs, cfg["image_size"], exp["alpha"], exp["batch_size"],
                                   params["seed"], dev)
@@ -78,7 +69,7 @@ def main(argv=None) -> None:
         moved = np.concatenate(res["moved"])
         groups = np.concatenate(res["seed"])
         eval_name = name.split(":", 1)[1] if name.startswith("eval:") else ""
-        tag = f"[{eval_name}]" if eval_name else ""
+        tag = claim_suffix(name)
         fig_rows = out / (f"noise_test-{eval_name}.png" if eval_name else "noise_test.png")
         ex = examples[name]
         figures.image_rows({"clean x": ex["clean"], "noisy x̂": ex["noisy"], "output O(x̂)": ex["output"]}, fig_rows,
@@ -90,7 +81,7 @@ def main(argv=None) -> None:
         moved_stats = mean_ci(moved, groups, seed=params["seed"])
         below = fraction_ci(r < 1, groups, seed=params["seed"])
         metrics[name] = {"r": r_stats, "fraction_r_below_1": below, "moved": moved_stats}
-        data = name if name.startswith("eval:") else f"{cfg['dataset']} (validation patches)"
+        data = set_label(name, cfg["dataset"])
         figs = [{"path": f"e1/{fig_rows.name}", "caption": "Rows: clean validation images, the noisy input "
                  f"(α = {exp['alpha']}), the autoencoder's output. Look for an output closer to the clean row than "
                  "the noisy row is, and different from the noisy row (the identity would copy it)."},
@@ -108,7 +99,7 @@ def main(argv=None) -> None:
         log(f"E1 {name}: r = {r_stats['value']:.3f} [{r_stats['ci_low']:.3f}, {r_stats['ci_high']:.3f}], "
             f"fraction r<1 = {below['value']:.3f}, moved = {moved_stats['value']:.3f}")
 
-    loss = {f"seed {s}": pd.read_csv(Path(pth).parent / "loss_epochs.csv") for s, pth in zip(seeds, args.checkpoints)}
+    loss = {f"seed {s}": pd.read_csv(Path(checkpoint_path(params, vname, s)).parent / "loss_epochs.csv") for s in seeds}
     figures.curves({k: (v["epoch"].to_numpy(), v["loss"].to_numpy()) for k, v in loss.items()}, out / "loss.png",
                    "epoch", "training MSE", title=f"{vname} training loss", logy=True)
     claims[0]["figures"].append({"path": "e1/loss.png", "caption": "Training loss per epoch, one line per seed."})

@@ -5,28 +5,24 @@ from pathlib import Path
 
 from ..io import read_json, write_text
 from ..report.html import render
+from ..report.sections import SECTIONS
 from .common import parser, setup
 
 INTRO = ("Each claim of B. L. Badger's post <i>Autoencoders: Learning by Copying</i> is measured by the pipeline "
          "and judged by a rule fixed in params.yaml before the run. Intervals are 95% bootstrap intervals over "
          "images and training seeds.")
 
-EXPERIMENTS = {
-    "E1": "An overcomplete fully connected autoencoder (every hidden layer wider than the input) is trained on "
-          "MSE, then fed noisy validation images x̂ = α·x + (1−α)·n, n ~ N(0.7, 0.2). If it had learned the identity "
-          "its output would equal x̂; the post reports that the output is instead closer to the clean image.",
-}
-
-
 def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--claims", required=True)
+    p.add_argument("--sections", nargs="*", default=[], help="extra section JSON files (e.g. training)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     params = setup(args)
     claims = read_json(args.claims)
     title = f"Autoencoders: Learning by Copying — reproduction report ({params['scale']} scale)"
-    write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, EXPERIMENTS))
+    write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, SECTIONS,
+                                    [read_json(path) for path in args.sections]))
     print(Path(args.out).resolve())
 
 

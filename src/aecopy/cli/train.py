@@ -1,14 +1,16 @@
 """Rule `train`: train one variant with one seed; keep the checkpoints of params' save_epochs."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from .. import datasets
 from ..io import atomic_path, load_torch
-from ..train import make_spec, train
+from ..train import make_spec, run_key, train
 from .common import device, log, parser, setup
 
 
@@ -17,17 +19,29 @@ def main(argv=None) -> None:
     p.add_argument("--variant", required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out-dir", required=True, help="results/train/{variant}/seed{seed}")
-    p.add_argument("--work-dir", default=None, help="resume state (default: .cache/train/{variant}/seed{seed})")
+    p.add_argument("--work-dir", default=None, help="resume state (default: .cache/train/{variant}/seed{seed}/{key})")
     args = p.parse_args(argv)
     params = setup(args)
     cfg = params["variants"][args.variant]
     spec = make_spec(args.variant, cfg, params["datasets"][cfg["dataset"]], args.seed)
-    work_dir = Path(args.work_dir or f".cache/train/{args.variant}/seed{args.seed}")
+    work_dir = Path(args.work_dir or f".cache/train/{args.variant}/seed{args.seed}/{run_key(spec)}")
     images = datasets.load_split(cfg["dataset"], "train")
     labels = datasets.load_labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
     dev = device(params)
+    rank = 0
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched by torchrun: one process per GPU
+        torch.distributed.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+        rank = torch.distributed.get_rank()
+        if dev.type == "cuda":
+            dev = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+            torch.cuda.set_device(dev)
     log(f"training {args.variant} (model {cfg['model']}) seed {args.seed} on {images.shape[0]} images, device {dev}")
-    saved = train(spec, images, work_dir, labels=labels, device=dev, log=log)
+    saved = train(spec, images, work_dir, labels=labels, device=dev, log=log, progress=rank == 0)
+    if torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    if rank != 0:
+        return
 
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)

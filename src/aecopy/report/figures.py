@@ -77,3 +77,63 @@ def curves(series: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Path, x
     if title:
         ax.set_title(title, fontsize=10)
     _save(fig, path)
+
+
+def panels(series: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], path: str | Path, xlabel: str,
+           ylabel: str, logy: bool = False, cols: int = 4) -> None:
+    """A grid of small line plots, one panel per key of `series` (e.g. one loss curve panel per variant)."""
+    rows = -(-len(series) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    for ax in axes.flat[len(series):]:
+        ax.axis("off")
+    for ax, (title, lines) in zip(axes.flat, series.items()):
+        for label, (x, y) in lines.items():
+            ax.plot(x, y, label=label, linewidth=0.8)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+        if logy:
+            ax.set_yscale("log")
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def interval_plot(series: dict[str, tuple[list, np.ndarray, np.ndarray, np.ndarray]], path: str | Path,
+                  xlabel: str, ylabel: str, title: str = "", hline: float | None = None) -> None:
+    """Points with 95% error bars: {label: (x positions or category names, value, ci_low, ci_high)}.
+
+    Series are offset slightly along x so that their bars do not hide each other."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    n = len(series)
+    for k, (label, (xs, v, lo, hi)) in enumerate(series.items()):
+        v, lo, hi = (np.asarray(a, dtype=float) for a in (v, lo, hi))
+        pos = np.arange(len(xs)) + 0.5 * (k - (n - 1) / 2) / max(n, 1)
+        ax.errorbar(pos, v, yerr=[v - lo, hi - v], fmt="o-", markersize=3, linewidth=0.8, capsize=2, label=label)
+        ax.set_xticks(np.arange(len(xs)), [str(x) for x in xs])
+    if hline is not None:
+        ax.axhline(hline, color="k", linestyle="--", linewidth=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if n > 1:
+        ax.legend(fontsize=7, ncol=2)
+    if title:
+        ax.set_title(title, fontsize=10)
+    _save(fig, path)
+
+
+def write_gif(frames: list[torch.Tensor], path: str | Path, scale: str = "minmax", upscale: int = 2,
+              duration_ms: int = 100) -> None:
+    """An animated GIF, one frame per (B, 3, H, W) tensor shown as a row of images (deterministic bytes)."""
+    from PIL import Image
+
+    images = []
+    for imgs in frames:
+        imgs = imgs.detach().float().cpu()
+        imgs = minmax(imgs) if scale == "minmax" else imgs.clamp(0, 1)
+        grid = make_grid(imgs, nrow=imgs.shape[0], padding=2, pad_value=1.0)  # (3, H', W')
+        arr = (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        img = Image.fromarray(arr)
+        images.append(img.resize((img.width * upscale, img.height * upscale), Image.NEAREST))
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)

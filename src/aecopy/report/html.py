@@ -29,8 +29,33 @@ def _fmt(v) -> str:
     return "—" if v is None else f"{v:.4g}"
 
 
-def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, experiments: dict[str, str]) -> str:
-    """HTML text; figures are read from `results_dir` and embedded as data URIs."""
+def _table(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(k)))}</td>" for k in keys) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    return "—" if v is None else str(v)
+
+
+def _figure(results_dir: Path, fig: dict) -> str:
+    return f"<figure>{_img(results_dir, fig['path'])}<figcaption>{html.escape(fig['caption'])}</figcaption></figure>"
+
+
+def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, experiments: dict[str, str],
+           sections: list[dict] = ()) -> str:
+    """HTML text; figures are read from `results_dir` and embedded as data URIs.
+
+    `sections` are extra claim-free sections ({id, title, text, table, figures}), shown after the claims.
+    """
     results_dir = Path(results_dir)
     rows = []
     for c in claims:
@@ -67,7 +92,10 @@ def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, 
                 if fig["path"] in seen:
                     continue
                 seen.add(fig["path"])
-                parts.append(f"<figure>{_img(results_dir, fig['path'])}<figcaption>{html.escape(fig['caption'])}"
-                             "</figcaption></figure>")
+                parts.append(_figure(results_dir, fig))
+    for sec in sections:
+        parts.append(f"<h2 id='{html.escape(sec['id'])}'>{html.escape(sec['title'])}</h2><p>{html.escape(sec['text'])}</p>")
+        parts.append(_table(sec.get("table", [])))
+        parts.extend(_figure(results_dir, fig) for fig in sec.get("figures", []))
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -1,0 +1,129 @@
+"""Benchmark `bench`: training throughput of our loop against the author's way of training.
+
+For each model, in interleaved rounds (median and spread):
+1. step throughput (images/s): our loop (`train.run_epoch`: uint8 data in memory, converted per batch)
+   vs a plain reference loop written like the author's scripts (fp32 NCHW eager, a DataLoader over the
+   same in-memory float images);
+2. epoch throughput with the data path: ours vs the author's path (image files decoded, cropped and
+   resized per item, every epoch);
+3. achieved FLOP/s (FlopCounterMode) divided by this machine's fp32 peak measured in the same run.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torchvision import transforms
+
+from .. import datasets
+from ..bench import interleaved, peak_flops, ratio, step_flops, timed
+from ..io import write_json
+from ..models import build_model
+from ..train import run_epoch, to_input
+from .common import log, parser, setup
+
+TARGETS = {"epoch_ratio": 1.3, "step_ratio": 1.0, "unet_fraction_of_peak": 0.55}
+
+
+class ImageFiles(Dataset):
+    """The author's data path: one image file per item, decoded and transformed on every access."""
+
+    def __init__(self, files: list[Path], size: int, image_size: int):
+        self.files = files
+        self.transform = transforms.Compose([transforms.CenterCrop(size), transforms.Resize(image_size),
+                                             transforms.ToTensor()])
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, i):
+        return self.transform(Image.open(self.files[i]).convert("RGB"))
+
+
+def reference_steps(model, optimizer, loader, steps: int) -> None:
+    """The author's loop: for x in loader: zero_grad, forward, MSE, backward, step."""
+    for i, batch in enumerate(loader):
+        if i == steps:
+            break
+        x = batch[0] if isinstance(batch, (list, tuple)) else batch
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), x)
+        loss.backward()
+        optimizer.step()
+
+
+def bench_variant(name: str, cfg: dict, size: int, n_images: int, steps: int, rounds: int, peak: float,
+                  tmp: Path) -> dict:
+    images = datasets.load_split(cfg["dataset"], "train")[:n_images]
+    bs, s = cfg["train"]["batch_size"], cfg["image_size"]
+    torch.manual_seed(0)
+    model = build_model(cfg["model"], s, **cfg["kwargs"]).train()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg["train"]["lr"])
+    cpu = torch.device("cpu")
+    floats = to_input(images, s, cpu)  # the reference keeps float images in memory, as the author's scripts
+    ref_loader = DataLoader(TensorDataset(floats), batch_size=bs, shuffle=True, drop_last=True)
+    files = []
+    for i, img in enumerate(images.permute(0, 2, 3, 1).numpy()):
+        files.append(tmp / f"{name}-{i:05d}.png")
+        Image.fromarray(img).save(files[-1])
+    file_loader = DataLoader(ImageFiles(files, size, s), batch_size=bs, shuffle=True, drop_last=True)
+    n_epoch_steps = n_images // bs
+
+    def ours(k):
+        order = torch.randperm(images.shape[0])
+        return lambda: bs * k / timed(lambda: run_epoch(model, optimizer, images, None, order, k, bs, s, cpu))
+
+    def ref(loader, k):
+        return lambda: bs * k / timed(lambda: reference_steps(model, optimizer, loader, k))
+
+    for fn in (ours(2), ref(ref_loader, 2)):  # warm-up
+        fn()
+    step = interleaved({"ours": ours(steps), "reference": ref(ref_loader, steps)}, rounds)
+    epoch = interleaved({"ours": ours(n_epoch_steps), "author_files": ref(file_loader, n_epoch_steps)}, rounds)
+    flops = step_flops(model, to_input(images[:bs], s, cpu), lambda m, x: F.mse_loss(m(x), x))
+    achieved = flops / bs * step["ours"]["median"]
+    result = {
+        "batch_size": bs, "image_size": s, "steps_per_round": steps, "epoch_images": n_epoch_steps * bs,
+        "step_images_per_s": step, "step_ratio": ratio(step["ours"], step["reference"]),
+        "epoch_images_per_s": epoch, "epoch_ratio": ratio(epoch["ours"], epoch["author_files"]),
+        "flops_per_step": flops, "achieved_flops": achieved, "fraction_of_peak": achieved / peak,
+    }
+    log(f"{name}: step ratio {result['step_ratio']['median']:.2f}, epoch ratio {result['epoch_ratio']['median']:.2f}, "
+        f"{achieved / 1e9:.1f} GFLOP/s = {result['fraction_of_peak']:.0%} of peak")
+    return result
+
+
+def main(argv=None) -> None:
+    p = parser(__doc__)
+    p.add_argument("--out", required=True)
+    p.add_argument("--variants", nargs="+", default=["fc", "unet", "attn_unet"])
+    p.add_argument("--images", type=int, default=512)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=3)
+    args = p.parse_args(argv)
+    params = setup(args)
+    peak = peak_flops()
+    log(f"peak fp32: matmul {peak['matmul'] / 1e9:.1f} GFLOP/s, conv3x3 {peak['conv3x3'] / 1e9:.1f} GFLOP/s")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.variants:
+            cfg = params["variants"][name]
+            size = params["datasets"][cfg["dataset"]]["size"]
+            results[name] = bench_variant(name, cfg, size, args.images, args.steps, args.rounds,
+                                          max(peak.values()), Path(tmp))
+    write_json(args.out, {
+        "threads": params["threads"], "peak_flops": peak, "models": results, "targets": TARGETS,
+        "meets_targets": {
+            "epoch_ratio": all(r["epoch_ratio"]["median"] >= TARGETS["epoch_ratio"] for r in results.values()),
+            "step_ratio": all(r["step_ratio"]["median"] >= TARGETS["step_ratio"] for r in results.values()),
+            "unet_fraction_of_peak": results.get("unet", {}).get("fraction_of_peak", 0) >= TARGETS["unet_fraction_of_peak"],
+        },
+    })
+
+
+if __name__ == "__main__":
+    main()
