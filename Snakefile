@@ -8,6 +8,9 @@ from aecopy import config as aecfg
 configfile: "params.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 envvars:
     "PATH",
 
@@ -27,8 +30,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/e1.smk"
+include: "workflow/rules/represent.smk"
+include: "workflow/rules/sample.smk"
 include: "workflow/rules/report.smk"
-include: "workflow/rules/bench.smk"
 
 
 rule all:
@@ -37,3 +41,6 @@ rule all:
         "results/claims.json",
         "results/metrics.json",
     default_target: True
+
+
+include: "workflow/rules/bench.smk"

@@ -14,8 +14,11 @@ rule e1:
     output:
         claims="results/e1/claims.json",
         metrics="results/e1/metrics.json",
-        figures=[f"results/e1/{kind}{tag}.png" for kind in ("noise_test", "ratio_hist") for tag in E1_TAGS]
-        + ["results/e1/loss.png"],
+        figures=[
+            report(f, caption="../report/e1.rst", category="E1")
+            for f in [f"results/e1/{kind}{tag}.png" for kind in ("noise_test", "ratio_hist") for tag in E1_TAGS]
+            + ["results/e1/loss.png"]
+        ],
     params:
         cfg=E1,
         rules={k: v for k, v in P["claims"].items() if k.startswith("E1")},

@@ -6,7 +6,7 @@ rule training_summary:
         code=CORE_CODE + MODEL_CODE + code("cli/training_summary.py", "experiment.py", "report/figures.py"),
     output:
         section="results/training/section.json",
-        figure="results/training/loss_curves.png",
+        figure=report("results/training/loss_curves.png", caption="../report/training.rst", category="Training"),
     params:
         variants=list(VARIANTS),
         out_dir=subpath(output.section, parent=True),

@@ -56,7 +56,8 @@ def psnr_ssim(img: torch.Tensor, ref: torch.Tensor) -> tuple[np.ndarray, np.ndar
     """scikit-image's PSNR and SSIM of each image of img against ref (B, C, H, W), data range 1."""
     a = img.permute(0, 2, 3, 1).double().numpy()  # (B, H, W, C)
     r = ref.permute(0, 2, 3, 1).double().numpy()
-    psnr = np.array([peak_signal_noise_ratio(ri, ai, data_range=1.0) for ai, ri in zip(a, r)])
+    with np.errstate(divide="ignore"):  # identical images: PSNR = inf
+        psnr = np.array([peak_signal_noise_ratio(ri, ai, data_range=1.0) for ai, ri in zip(a, r)])
     ssim = np.array([structural_similarity(ri, ai, data_range=1.0, channel_axis=-1) for ai, ri in zip(a, r)])
     return psnr, ssim
 
@@ -75,31 +76,43 @@ def input_metrics(x: torch.Tensor, x_hat: torch.Tensor) -> dict[str, np.ndarray]
     return {"mse_in": _mse(x_hat, x).numpy(), "psnr_in": psnr, "ssim_in": ssim}
 
 
-def output_metrics(x: torch.Tensor, x_hat: torch.Tensor, out: torch.Tensor) -> dict[str, np.ndarray]:
+def output_metrics(x: torch.Tensor, x_hat: torch.Tensor, out: torch.Tensor,
+                   recon: torch.Tensor | None = None) -> dict[str, np.ndarray]:
     """Per-image metrics of a denoiser's output `out` on input x̂ against the clean x (all (B, C, H, W)).
 
     ratio = MSE(out, x)/MSE(x̂, x): < 1 when the output is closer to x than the input was; NaN when
     x̂ = x (α = 1, where mse_out is the reconstruction error). stat_dist: see `stat_distance`.
     hf_ratio = high-frequency energy of out / of x (> 1: rougher than the clean image).
+    With `recon` = the model's output on the clean x, also ratio_recon = MSE(out, recon)/MSE(x̂, x),
+    the author's own deblur measure ‖O(x̂) − O(x)‖ vs ‖x̂ − x‖: how far the corruption moves the output,
+    with the model's reconstruction error taken out.
     """
     mse_in = _mse(x_hat, x)
     mse_out = _mse(out, x)
-    ratio = torch.where(mse_in > 0, mse_out / mse_in.clamp_min(1e-30), torch.full_like(mse_in, float("nan")))
+
+    def ratio_of(num):
+        return torch.where(mse_in > 0, num / mse_in.clamp_min(1e-30), torch.full_like(mse_in, float("nan"))).numpy()
+
     psnr, ssim = psnr_ssim(out, x)
-    return {"mse_out": mse_out.numpy(), "ratio": ratio.numpy(), "psnr": psnr, "ssim": ssim,
-            "stat_dist": stat_distance(out, x).numpy(),
-            "hf_ratio": (hf_energy(out) / hf_energy(x).clamp_min(1e-12)).numpy()}
+    res = {"mse_out": mse_out.numpy(), "ratio": ratio_of(mse_out), "psnr": psnr, "ssim": ssim,
+           "stat_dist": stat_distance(out, x).numpy(),
+           "hf_ratio": (hf_energy(out) / hf_energy(x).clamp_min(1e-12)).numpy()}
+    if recon is not None:
+        res["ratio_recon"] = ratio_of(_mse(out, recon))
+    return res
 
 
 def denoise_sweep(model: torch.nn.Module, x: torch.Tensor, inputs: dict[str, torch.Tensor], batch_size: int,
                   device="cpu") -> tuple[dict[str, dict[str, np.ndarray]], dict[str, torch.Tensor]]:
-    """The model on every corrupted input: ({condition: per-image metrics}, {condition: outputs}).
+    """The model on the clean x and every corrupted input: ({condition: per-image metrics},
+    {condition: outputs}).
 
     x and the inputs are (N, C, H, W) on the CPU; BatchNorm stays in whatever mode the model is in.
     """
+    recon = run_batched(model, x, batch_size, device)  # O(x) (N, C, H, W)
     metrics, outputs = {}, {}
     for cond, x_hat in inputs.items():
-        out = run_batched(model, x_hat, batch_size, device)
-        metrics[cond] = output_metrics(x, x_hat, out)
+        out = recon if torch.equal(x_hat, x) else run_batched(model, x_hat, batch_size, device)
+        metrics[cond] = output_metrics(x, x_hat, out, recon)
         outputs[cond] = out
     return metrics, outputs

@@ -20,7 +20,8 @@ def walk(model, x: torch.Tensor, steps: int, eps: float, generator: torch.Genera
     """Walk every image of x (B, C, H, W) for `steps` steps with latent noise sd `eps`.
 
     Returns {"first": g_1, "last": g_T (B, C, H, W) on the CPU, "distance": RMS(g_T − g_1) (B,),
-    "reconstruction": RMS(g_1 − x) (B,) (the one-step reconstruction error when eps = 0), "frames": {t: g_t[:n_keep]} for t (1-based) in keep}.
+    "reconstruction": RMS(g_1 − x) (B,) (the one-step reconstruction error when eps = 0),
+    "frames": {t: g_t[:n_keep]} for t (1-based) in keep}.
     Latent noise is drawn on the CPU from `generator` (needed when eps > 0).
     """
     h = model.encode(x)

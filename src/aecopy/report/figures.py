@@ -99,24 +99,25 @@ def panels(series: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], path: st
     _save(fig, path)
 
 
-def interval_plot(series: dict[str, tuple[list, np.ndarray, np.ndarray, np.ndarray]], path: str | Path,
-                  xlabel: str, ylabel: str, title: str = "", hline: float | None = None) -> None:
-    """Points with 95% error bars: {label: (x positions or category names, value, ci_low, ci_high)}.
+def interval_plot(series: dict[str, tuple[list, list[dict]]], path: str | Path, xlabel: str, ylabel: str,
+                  title: str = "", hline: float | None = None) -> None:
+    """Points with 95% error bars: {label: (x categories, [{value, ci_low, ci_high} per category])}.
 
     Series are offset slightly along x so that their bars do not hide each other."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
     n = len(series)
-    for k, (label, (xs, v, lo, hi)) in enumerate(series.items()):
-        v, lo, hi = (np.asarray(a, dtype=float) for a in (v, lo, hi))
+    for k, (label, (xs, stats)) in enumerate(series.items()):
+        v, lo, hi = (np.array([s[key] for s in stats], dtype=float) for key in ("value", "ci_low", "ci_high"))
         pos = np.arange(len(xs)) + 0.5 * (k - (n - 1) / 2) / max(n, 1)
-        ax.errorbar(pos, v, yerr=[v - lo, hi - v], fmt="o-", markersize=3, linewidth=0.8, capsize=2, label=label)
+        ax.errorbar(pos, v, yerr=[np.maximum(v - lo, 0), np.maximum(hi - v, 0)], fmt="o-", markersize=3,
+                    linewidth=0.8, capsize=2, label=label)
         ax.set_xticks(np.arange(len(xs)), [str(x) for x in xs])
     if hline is not None:
         ax.axhline(hline, color="k", linestyle="--", linewidth=1)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if n > 1:
-        ax.legend(fontsize=7, ncol=2)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if title:
         ax.set_title(title, fontsize=10)
     _save(fig, path)
