@@ -76,3 +76,17 @@ def test_summaries():
     assert math.isclose(inv["value"], math.log(4.0)) and inv["ci_low"] > 0
     straddle = represent.summarise(np.array([0.5, 2.0, 0.6, 1.8]), np.zeros(4), "abs_log", 0)
     assert straddle["ci_low"] == 0.0 and straddle["ci_high"] >= straddle["value"]
+
+
+def test_reconstruction_uses_batch_statistics_and_restores_running_statistics():
+    from aecopy.cli.invert import reconstruct
+
+    torch.manual_seed(0)
+    model = build_model("unet", 16, base=8, levels=2)
+    x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    before = {k: v.clone() for k, v in model.named_buffers()}
+    out = reconstruct(model, x, eval_mode=False)
+    for k, v in model.named_buffers():
+        torch.testing.assert_close(v, before[k])
+    with torch.no_grad():
+        torch.testing.assert_close(out, model(x))  # train mode, statistics of the whole batch

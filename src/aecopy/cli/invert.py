@@ -49,6 +49,21 @@ def prepare(images_u8: torch.Tensor, image_size: int, dev) -> torch.Tensor:
     return F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False).clamp(0, 1)
 
 
+@torch.no_grad()
+def reconstruct(model, x: torch.Tensor, eval_mode: bool) -> torch.Tensor:
+    """O(x) as the model is used (E1, E3): the images as one batch, train-mode BatchNorm with batch
+    statistics (or eval mode). BatchNorm's running statistics are restored afterwards."""
+    buffers = {k: v.clone() for k, v in model.named_buffers()}
+    was_training = model.training
+    model.train(not eval_mode)
+    try:
+        return model(x)  # (B, C, H, W)
+    finally:
+        model.train(was_training)
+        for k, v in model.named_buffers():
+            v.copy_(buffers[k])
+
+
 def invert_set(model, x: torch.Tensor, layers: list[str], settings: dict, eval_mode: bool, seed: int,
                noisy_alpha: float | None = None) -> dict:
     """Invert every layer for the images x (B, C, H, W), `batch_size` images at a time.
@@ -56,17 +71,20 @@ def invert_set(model, x: torch.Tensor, layers: list[str], settings: dict, eval_m
     With `noisy_alpha` the inverted input is x̂ = α·x + (1−α)·n (E4); the clean x is kept beside it.
     Starts and reference noise come from generators seeded by `seed` alone, so a trained and an
     untrained model (and every training seed) see the same starts: their comparison is paired.
-    Autoencoders also get their reconstruction O(input) in the same BatchNorm mode.
+    Autoencoders also get their reconstruction O(input) as the model is used (`reconstruct`) and the
+    error of the function that is inverted (per-image BatchNorm statistics), recon_single_aligned.
     """
     x_in = x if noisy_alpha is None else corrupt(x, noisy_alpha, torch.Generator().manual_seed(seed + 500))
     out: dict = {"x": x.cpu(), "input": x_in.cpu(), "layers": {}}
     bs = settings["batch_size"]
     if getattr(model, "task", "autoencode") == "autoencode":
-        with inversion_mode(model, eval_mode), torch.no_grad():
-            recon = torch.cat([model(x_in[i:i + bs]) for i in range(0, len(x_in), bs)])
+        recon = reconstruct(model, x_in, eval_mode)
         out["recon"] = recon.cpu()
         out["recon_error"] = ((recon - x_in).flatten(1).norm(dim=1) / x_in.flatten(1).norm(dim=1)).cpu()
         out["recon_aligned"] = aligned_error(recon, x_in).cpu()
+        with inversion_mode(model, eval_mode), torch.no_grad():
+            single = torch.cat([model(x_in[i:i + bs]) for i in range(0, len(x_in), bs)])
+        out["recon_single_aligned"] = aligned_error(single, x_in).cpu()
     kw = {k: settings[k] for k in SETTINGS}
     for j, layer in enumerate(layers):
         gen = torch.Generator().manual_seed(seed + 10 * j)

@@ -279,15 +279,17 @@ def e5(params: dict, runs: list[dict], out: Path) -> tuple[list, dict]:
                            f"{hv} reconstruction": np.log10(rec_h), f"{hv} representation": np.log10(rep_h)},
                           out / hist, "log10 error after brightness/contrast match",
                           title="reconstruction and representation errors side by side")
-        figs = [figure(out, rows, f"Rows: input; {rv}'s output and representation; {hv}'s output and representation. "
-                       "Look for a hidden-module output close to the input beside a representation far from it."),
+        figs = [figure(out, rows, f"Rows: input; {rv}'s output (the images as one batch, train-mode BatchNorm) and "
+                       f"representation; the same for {hv}. Look for a hidden-module output close to the input beside "
+                       "a representation far from it."),
                 figure(out, hist, "Reconstruction error err(O(x), x) and representation error err(a, x) of both "
                        "models (log10; err = relative error after the best brightness/contrast match).")]
-        details = {hv: {**brief(hid, name, "output", seeds, tol), "recon_aligned": float(rec_h.mean()),
-                        "recon_error": float(per_image_set(hid, name, "recon_error", seeds).mean())},
-                   rv: {**brief(ref, name, "output", seeds, tol), "recon_aligned": float(rec_r.mean()),
-                        "recon_error": float(per_image_set(ref, name, "recon_error", seeds).mean())},
-                   "recon_ratio_geo": geo(rec_h / rec_r), "gap_reference_geo": geo(rep_r / rec_r)}
+        details = {v: {**brief(by_seed, name, "output", seeds, tol), "recon_aligned": float(rec.mean()),
+                       "recon_error": float(per_image_set(by_seed, name, "recon_error", seeds).mean()),
+                       "recon_single_aligned": float(per_image_set(by_seed, name, "recon_single_aligned",
+                                                                   seeds).mean())}
+                   for v, by_seed, rec in ((hv, hid, rec_h), (rv, ref, rec_r))}
+        details.update(recon_ratio_geo=geo(rec_h / rec_r), gap_reference_geo=geo(rep_r / rec_r))
         shared = fields(params, "E5", name, dataset, seeds, "unet hidden module representation", figs, details)
         claims.append(judged(f"E5{claim_suffix(name)}", f"{hv} represents its input worse than {rv} does",
                              f"geometric mean over images of err(a, x) of {hv} / of {rv}", rep_h / rep_r, groups, ok,
