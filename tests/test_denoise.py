@@ -85,3 +85,32 @@ def test_parameter_selection_uses_only_the_given_images():
     m, s = baselines.data_channel_stats(texture)
     best, _ = baselines.select_parameter("blur", [0.5, 1.0, 3.0], texture, texture.clone(), m, s)
     assert best == 0.5
+
+
+class ConstantMean(nn.Module):
+    def forward(self, x):
+        return torch.full_like(x, 0.5)
+
+
+def test_a_model_that_does_not_copy_makes_its_denoising_claims_inconclusive():
+    from aecopy.claims import make_claim
+    from aecopy.cli.e3 import copy_r2, guard_copy
+
+    x = images(16)
+    inputs = denoise.corrupted_inputs(x, [1.0, 0.5], 3, 1.0, torch.Generator().manual_seed(0))
+    r2 = {}
+    for name, model in (("identity", Identity()), ("constant", ConstantMean())):
+        metrics, _ = denoise.denoise_sweep(model, x, inputs, 8)
+        r2[name] = copy_r2({c: {k: [v] for k, v in m.items()} for c, m in metrics.items()}, x)
+    assert r2["identity"] == pytest.approx(1.0)
+    assert r2["constant"] < 0.05  # about the data's mean: explains (almost) nothing
+
+    rule = {"reproduced": {"stat": "ci_low", "op": ">", "value": 1.0},
+            "not_reproduced": {"stat": "ci_high", "op": "<=", "value": 1.0}}
+    stats = {"value": 3.0, "ci_low": 2.5, "ci_high": 3.5}
+    ok = guard_copy(make_claim("E9-x", "denoises poorly", "m", stats, rule, "default", "val"),
+                    {"identity": r2["identity"]}, 0.5)
+    bad = guard_copy(make_claim("E9-x", "denoises poorly", "m", stats, rule, "default", "val"),
+                     {"identity": r2["identity"], "constant": r2["constant"]}, 0.5)
+    assert ok["verdict"] == "reproduced" and "confounded" not in ok
+    assert bad["verdict"] == "inconclusive" and bad["confounded"] and "R²" in bad["rule"]

@@ -177,3 +177,15 @@ def test_vit_b_32_loads_a_user_state_dict(tmp_path):
         outputs = model.layer_outputs(x, ["encoder.layers.encoder_layer_0", "output"])
         assert torch.allclose(outputs["output"], reference(x), atol=1e-4)
     assert outputs["encoder.layers.encoder_layer_0"].shape == (1, 50, 768)
+
+
+def test_dot_attention_equals_the_explicit_softmax():
+    from aecopy.models.attention import Attention, split_heads
+
+    torch.manual_seed(0)
+    attn = Attention(16, heads=2, dim_head=8)
+    x = torch.randn(3, 16, 6, 6)
+    q, k, v = (split_heads(t, 2) for t in attn.to_qkv(x).chunk(3, dim=1))  # (B, h, d, N)
+    weights = (torch.einsum("bhdi,bhdj->bhij", q, k) / 8 ** 0.5).softmax(dim=-1)  # over key positions
+    explicit = attn.to_out(torch.einsum("bhij,bhdj->bhdi", weights, v).reshape(3, -1, 6, 6))
+    torch.testing.assert_close(attn(x), explicit)

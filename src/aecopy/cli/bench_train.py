@@ -1,18 +1,23 @@
 """Benchmark `bench`: training throughput of our loop against the author's way of training.
 
 For each model, in interleaved rounds (median and spread):
-1. step throughput (images/s): our loop (`train.run_epoch`: uint8 data in memory, converted per batch)
-   vs a plain reference loop written like the author's scripts (fp32 NCHW eager, a DataLoader over the
+1. step throughput (images/s): our loop (`train.run_epoch`: uint8 data in memory, converted per batch,
+   channels-last where params.yaml sets it) vs a plain reference loop written like the author's scripts (fp32 NCHW eager, a DataLoader over the
    same in-memory float images);
-2. epoch throughput with the data path: ours vs the author's path (image files decoded, cropped and
-   resized per item, every epoch);
+2. epoch throughput with the data path: ours vs the author's path, image files decoded, cropped and
+   resized per item, every epoch. For the embedded photographs that path opens each patch's source
+   photograph, crops the patch's box and resizes it (as the author's landscapes loader does with
+   CenterCrop(728) → Resize(S)); the cheapest file path, one pre-cut patch PNG per item, is reported
+   beside it;
 3. achieved FLOP/s (FlopCounterMode) divided by this machine's fp32 peak measured in the same run.
 """
 from __future__ import annotations
 
+import copy
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -20,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from torchvision import transforms
 
 from .. import datasets
+from ..data import debian
 from ..bench import interleaved, peak_flops, ratio, step_flops, timed
 from ..io import write_json
 from ..models import build_model
@@ -44,6 +50,36 @@ class ImageFiles(Dataset):
         return self.transform(Image.open(self.files[i]).convert("RGB"))
 
 
+class PhotoPatches(Dataset):
+    """The author's data path on the embedded photographs: per item, decode the source photograph, crop
+    the patch's box (manifest coordinates, in the photograph's pixels) and resize it."""
+
+    def __init__(self, rows: pd.DataFrame, photos: dict[str, Path], image_size: int):
+        self.rows = rows.reset_index(drop=True)
+        self.photos = photos
+        self.transform = transforms.Compose([transforms.Resize((image_size, image_size)), transforms.ToTensor()])
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        r = self.rows.iloc[i]
+        with Image.open(self.photos[r["photo"]]) as im:
+            patch = im.convert("RGB").crop((r["left"], r["top"], r["right"], r["bottom"]))
+        return self.transform(patch)
+
+
+def source_photos(params: dict, dataset: str, n: int) -> tuple[pd.DataFrame, dict[str, Path]] | None:
+    """The manifest rows of the first n training images and their photographs (embedded data only)."""
+    if params["datasets"][dataset]["source"] != "embedded":
+        return None
+    emb = params["embedded"]
+    paths = debian.ensure_photos(Path(emb["manifest"]), Path(emb["debs_sha256"]), Path(params["cache_dir"]), log=log)
+    manifest = pd.read_csv(datasets.dataset_dir(dataset) / "manifest.csv")
+    rows = manifest[manifest["split"] == "train"].sort_values("index").head(n)
+    return rows, {p.name: p for p in paths}
+
+
 def reference_steps(model, optimizer, loader, steps: int) -> None:
     """The author's loop: for x in loader: zero_grad, forward, MSE, backward, step."""
     for i, batch in enumerate(loader):
@@ -57,12 +93,20 @@ def reference_steps(model, optimizer, loader, steps: int) -> None:
 
 
 def bench_variant(name: str, cfg: dict, size: int, n_images: int, steps: int, rounds: int, peak: float,
-                  tmp: Path) -> dict:
+                  tmp: Path, photos: tuple[pd.DataFrame, dict[str, Path]] | None, photo_steps: int) -> dict:
     images = datasets.load_split(cfg["dataset"], "train")[:n_images]
     bs, s = cfg["train"]["batch_size"], cfg["image_size"]
     torch.manual_seed(0)
-    model = build_model(cfg["model"], s, **cfg["kwargs"]).train()
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg["train"]["lr"])
+    model = build_model(cfg["model"], s, **cfg["kwargs"]).train()  # the reference: NCHW, as the author's
+    ours_model = copy.deepcopy(model)  # ours: as params.yaml configures the variant's training
+    channels_last = cfg["train"].get("channels_last", False)
+    if channels_last:
+        ours_model = ours_model.to(memory_format=torch.channels_last)
+
+    def adam(m):
+        return torch.optim.Adam([p for p in m.parameters() if p.requires_grad], lr=cfg["train"]["lr"])
+
+    optimizer, ours_optimizer = adam(model), adam(ours_model)
     cpu = torch.device("cpu")
     floats = to_input(images, s, cpu)  # the reference keeps float images in memory, as the author's scripts
     ref_loader = DataLoader(TensorDataset(floats), batch_size=bs, shuffle=True, drop_last=True)
@@ -75,7 +119,8 @@ def bench_variant(name: str, cfg: dict, size: int, n_images: int, steps: int, ro
 
     def ours(k):
         order = torch.randperm(images.shape[0])
-        return lambda: bs * k / timed(lambda: run_epoch(model, optimizer, images, None, order, k, bs, s, cpu))
+        return lambda: bs * k / timed(lambda: run_epoch(ours_model, ours_optimizer, images, None, order, k, bs, s, cpu,
+                                                        channels_last=channels_last))
 
     def ref(loader, k):
         return lambda: bs * k / timed(lambda: reference_steps(model, optimizer, loader, k))
@@ -83,16 +128,23 @@ def bench_variant(name: str, cfg: dict, size: int, n_images: int, steps: int, ro
     for fn in (ours(2), ref(ref_loader, 2)):  # warm-up
         fn()
     step = interleaved({"ours": ours(steps), "reference": ref(ref_loader, steps)}, rounds)
-    epoch = interleaved({"ours": ours(n_epoch_steps), "author_files": ref(file_loader, n_epoch_steps)}, rounds)
+    contestants = {"ours": ours(n_epoch_steps), "patch_files": ref(file_loader, n_epoch_steps)}
+    if photos is not None:  # decoding multi-megapixel photographs is slow: fewer steps give the same images/s
+        photo_loader = DataLoader(PhotoPatches(photos[0], photos[1], s), batch_size=bs, shuffle=True, drop_last=True)
+        contestants["author_photos"] = ref(photo_loader, min(photo_steps, n_epoch_steps))
+    epoch = interleaved(contestants, rounds)
+    author = "author_photos" if photos is not None else "patch_files"
     flops = step_flops(model, to_input(images[:bs], s, cpu), lambda m, x: F.mse_loss(m(x), x))
     achieved = flops / bs * step["ours"]["median"]
     result = {
-        "batch_size": bs, "image_size": s, "steps_per_round": steps, "epoch_images": n_epoch_steps * bs,
+        "batch_size": bs, "image_size": s, "channels_last": channels_last, "steps_per_round": steps, "epoch_images": n_epoch_steps * bs,
         "step_images_per_s": step, "step_ratio": ratio(step["ours"], step["reference"]),
-        "epoch_images_per_s": epoch, "epoch_ratio": ratio(epoch["ours"], epoch["author_files"]),
+        "epoch_images_per_s": epoch, "author_path": author, "epoch_ratio": ratio(epoch["ours"], epoch[author]),
+        "epoch_ratio_patch_files": ratio(epoch["ours"], epoch["patch_files"]),
         "flops_per_step": flops, "achieved_flops": achieved, "fraction_of_peak": achieved / peak,
     }
-    log(f"{name}: step ratio {result['step_ratio']['median']:.2f}, epoch ratio {result['epoch_ratio']['median']:.2f}, "
+    log(f"{name}: step ratio {result['step_ratio']['median']:.2f}, epoch ratio {result['epoch_ratio']['median']:.2f} "
+        f"({author}; {result['epoch_ratio_patch_files']['median']:.2f} against pre-cut patch files), "
         f"{achieved / 1e9:.1f} GFLOP/s = {result['fraction_of_peak']:.0%} of peak")
     return result
 
@@ -102,8 +154,9 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--variants", nargs="+", default=["fc", "unet", "attn_unet"])
     p.add_argument("--images", type=int, default=512)
-    p.add_argument("--steps", type=int, default=8)
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=12)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--photo-steps", type=int, default=2, help="batches per round on the photograph path")
     args = p.parse_args(argv)
     params = setup(args)
     peak = peak_flops()
@@ -113,8 +166,9 @@ def main(argv=None) -> None:
         for name in args.variants:
             cfg = params["variants"][name]
             size = params["datasets"][cfg["dataset"]]["size"]
+            photos = source_photos(params, cfg["dataset"], args.images)
             results[name] = bench_variant(name, cfg, size, args.images, args.steps, args.rounds,
-                                          max(peak.values()), Path(tmp))
+                                          max(peak.values()), Path(tmp), photos, args.photo_steps)
     write_json(args.out, {
         "threads": params["threads"], "peak_flops": peak, "models": results, "targets": TARGETS,
         "meets_targets": {

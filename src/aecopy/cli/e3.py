@@ -125,6 +125,28 @@ def run_baselines(params: dict, exp: dict, dataset: str, image_size: int, sets: 
     return res, {"chosen": chosen, "data_stats": stats, "names": names}
 
 
+def copy_r2(res_role: dict, x: torch.Tensor) -> float | None:
+    """How well a model copies clean inputs: R² = 1 − MSE(O(x), x)/Var(x), Var(x) about the set's channel
+    means (a constant output at the data mean scores 0). None when α = 1 is not among the conditions."""
+    clean = denoise.condition_name(1.0)
+    if clean not in res_role:
+        return None
+    var = float(((x - x.mean(dim=(0, 2, 3), keepdim=True)) ** 2).mean())
+    return 1.0 - float(np.concatenate(res_role[clean]["mse_out"]).mean()) / var
+
+
+def guard_copy(claim: dict, r2: dict[str, float | None], min_r2: float) -> dict:
+    """A denoising claim about models that do not copy their clean inputs is confounded: a model with a
+    constant output "denoises poorly" and "keeps no noise" trivially. Such a claim is inconclusive."""
+    claim["rule"] += (f"; inconclusive (confounded) if a model's output on clean inputs explains less than "
+                      f"{min_r2:.0%} of their variance (R² = 1 − MSE(O(x), x)/Var(x))")
+    claim["copy_r2"] = r2
+    if any(v is not None and v < min_r2 for v in r2.values()):
+        claim["verdict"] = "inconclusive"
+        claim["confounded"] = True
+    return claim
+
+
 def _finite_mean(a: np.ndarray) -> float | None:
     """Mean for metrics.json; None where undefined (the PSNR of a clean input is infinite)."""
     m = float(np.mean(a))
@@ -176,6 +198,11 @@ def main(argv=None) -> None:
                                                       for c, m in st["input_metrics"].items()}}
         data = st["label"]
         r = res[ref][role]
+        r2 = {v: copy_r2(res[v][role], sets_by_key[data_key[v]][role]["x"]) for v in summ}
+        metrics[role]["copy_r2"] = r2
+
+        def guarded(claim, *models):
+            return guard_copy(claim, {m: r2[m] for m in models}, exp["min_copy_r2"])
         conds = list(st["inputs"])
 
         # --- figures
@@ -251,9 +278,9 @@ def main(argv=None) -> None:
                 text = (f"The U-Net ({ref}), never trained to denoise, brings a noisy input "
                         f"x̂ = {c[1:]}·x + (1−{c[1:]})·n closer to the clean image")
                 metric = f"mean MSE(O(x̂), x)/MSE(x̂, x), {c}"
-            claims.append(make_claim(
+            claims.append(guarded(make_claim(
                 f"{rule_id}{tag}", text, metric, stats, params["claims"][rule_id], **common, experiment="E3",
-                seeds=seeds[ref], paper_figure=PAPER_FIGURE["E3"], figures=e3_figs, details={**details, **extra}))
+                seeds=seeds[ref], paper_figure=PAPER_FIGURE["E3"], figures=e3_figs, details={**details, **extra}), ref))
 
         # --- E8a: BatchNorm
         f_bn = f"batchnorm{ftag}.png"
@@ -268,21 +295,22 @@ def main(argv=None) -> None:
         sd_with = res[bn_v][role][judge]["stat_dist"]
         sd_without = res[nobn_v][role][judge]["stat_dist"]
         stats = contrast_ci(sd_without, sd_with, paired_images=data_key[bn_v] == data_key[nobn_v], seed=seed)
-        claims.append(make_claim(
+        claims.append(guarded(make_claim(
             f"E8a-stats{tag}", "Without BatchNorm the outputs are statistically further from the data "
             "(channel means and sds)", f"mean channel-statistic distance to x, {nobn_v} / {bn_v}, {judge}", stats,
             params["claims"]["E8a-stats"], **common, experiment="E8", seeds=seeds[nobn_v],
             paper_figure=PAPER_FIGURE["E8"], figures=bn_figs,
-            details={v: {k: summ[v][judge][k] for k in ("stat_dist", "hf_ratio", "ratio")} for v in (bn_v, nobn_v)}))
+            details={v: {k: summ[v][judge][k] for k in ("stat_dist", "hf_ratio", "ratio")} for v in (bn_v, nobn_v)}),
+            bn_v, nobn_v))
         stats = statistic_ci(res[nobn_v][role]["blur"]["ratio"], seed=seed)
-        claims.append(make_claim(
+        claims.append(guarded(make_claim(
             f"E8a-deblur{tag}", "Without BatchNorm the U-Net still deblurs",
             f"mean MSE(O(x_b), x)/MSE(x_b, x) of {nobn_v}", stats, params["claims"]["E8a-deblur"], **common,
             experiment="E8", seeds=seeds[nobn_v], paper_figure=PAPER_FIGURE["E8"], figures=bn_figs[:1],
             details={"with_batchnorm": summ[bn_v]["blur"]["ratio"],
                      "author_measure_output_shift": summ[nobn_v]["blur"]["ratio_recon"],
                      "mse_reconstruction": summ[nobn_v][denoise.condition_name(1.0)]["mse_out"]
-                     if denoise.condition_name(1.0) in summ[nobn_v] else None}))
+                     if denoise.condition_name(1.0) in summ[nobn_v] else None}), nobn_v))
 
         # --- E8b: batch size 1
         b1 = exp["batch1"]
@@ -291,13 +319,13 @@ def main(argv=None) -> None:
                             examples[ref][role][judge], f"{b1} (batch 1)": examples[b1][role][judge]}, out / f_b1,
                            title="E8b: BatchNorm over a single image")
         stats = contrast_ci(res[b1][role][judge]["ratio"], r[judge]["ratio"], paired_images=paired(b1), seed=seed)
-        claims.append(make_claim(
+        claims.append(guarded(make_claim(
             f"E8b{tag}", "Trained and run with batch size 1, the U-Net denoises about as well",
             f"mean MSE ratio {b1} / {ref}, {judge}", stats, params["claims"]["E8b"], **common, experiment="E8",
             seeds=seeds[b1], paper_figure=PAPER_FIGURE["E8"],
             figures=[{"path": f"e3/{f_b1}", "caption": "Noisy inputs, the U-Net trained with batches, the one "
                       "trained and evaluated with batch size 1."}],
-            details={b1: summ[b1][judge]["ratio"], ref: summ[ref][judge]["ratio"]}))
+            details={b1: summ[b1][judge]["ratio"], ref: summ[ref][judge]["ratio"]}), b1, ref))
 
         # --- E9: attention models
         f_att = f"attention{ftag}.png"
@@ -319,11 +347,11 @@ def main(argv=None) -> None:
             else:
                 stats = statistic_ci(res[v][role][judge]["ratio"], seed=seed)
                 metric = f"mean MSE(O(x̂), x)/MSE(x̂, x) of {v}, {judge}"
-            claims.append(make_claim(
+            claims.append(guarded(make_claim(
                 f"{rule_id}{tag}", text, metric, stats, params["claims"][rule_id], **common, experiment="E9",
                 seeds=seeds[v], paper_figure=PAPER_FIGURE["E9"], figures=att_figs,
                 details={v: summ[v][judge]["ratio"], ref: summ[ref][judge]["ratio"],
-                         "deblur": summ[v]["blur"]["ratio"]}))
+                         "deblur": summ[v]["blur"]["ratio"]}), *((v, ref) if kind == "contrast" else (v,))))
         for c in claims:
             if c["data"] == data:
                 log(f"{c['id']}: {c['metric']} = {c['value']:.3f} [{c['ci_low']:.3f}, {c['ci_high']:.3f}] "
