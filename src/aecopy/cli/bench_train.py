@@ -81,15 +81,19 @@ def source_photos(params: dict, dataset: str, n: int) -> tuple[pd.DataFrame, dic
 
 
 def reference_steps(model, optimizer, loader, steps: int) -> None:
-    """The author's loop: for x in loader: zero_grad, forward, MSE, backward, step."""
-    for i, batch in enumerate(loader):
-        if i == steps:
-            break
-        x = batch[0] if isinstance(batch, (list, tuple)) else batch
-        optimizer.zero_grad()
-        loss = F.mse_loss(model(x), x)
-        loss.backward()
-        optimizer.step()
+    """The author's loop: for x in loader: zero_grad, forward, MSE, backward, step (`steps` of them,
+    starting new epochs of the loader as needed)."""
+    done = 0
+    while done < steps:
+        for batch in loader:
+            x = batch[0] if isinstance(batch, (list, tuple)) else batch
+            optimizer.zero_grad()
+            loss = F.mse_loss(model(x), x)
+            loss.backward()
+            optimizer.step()
+            done += 1
+            if done == steps:
+                return
 
 
 def bench_variant(name: str, cfg: dict, size: int, n_images: int, steps: int, rounds: int, peak: float,
@@ -117,8 +121,8 @@ def bench_variant(name: str, cfg: dict, size: int, n_images: int, steps: int, ro
     file_loader = DataLoader(ImageFiles(files, size, s), batch_size=bs, shuffle=True, drop_last=True)
     n_epoch_steps = n_images // bs
 
-    def ours(k):
-        order = torch.randperm(images.shape[0])
+    def ours(k):  # k full batches, from as many shuffled passes over the images as that needs
+        order = torch.cat([torch.randperm(images.shape[0]) for _ in range(-(-k * bs // images.shape[0]))])
         return lambda: bs * k / timed(lambda: run_epoch(ours_model, ours_optimizer, images, None, order, k, bs, s, cpu,
                                                         channels_last=channels_last))
 
