@@ -34,3 +34,18 @@ def test_interleaved_rounds_and_ratio():
     res = interleaved({"a": lambda: calls.append("a") or 2.0, "b": lambda: calls.append("b") or 1.0}, rounds=3)
     assert calls == ["a", "b"] * 3
     assert res["a"]["samples"] == [2.0] * 3 and ratio(res["a"], res["b"])["median"] == 2.0
+
+
+def test_gpu_benchmark_script_runs_on_cpu_at_a_tiny_size(tmp_path):
+    """The prepared device check (`python -m aecopy.cli.bench_gpu`), smoke-run on CPU: every
+    configuration reports images/s, achieved/peak and the projected LSUN epoch."""
+    import json
+
+    from aecopy.cli import bench_gpu
+
+    out = tmp_path / "gpu.json"
+    bench_gpu.main(["--out", str(out), "--device", "cpu", "--base", "4", "--batch", "2", "--steps", "1", "--no-compile"])
+    res = json.loads(out.read_text())
+    for name in ("fp32_eager", "bf16_channels_last"):
+        assert res[name]["images_per_s"] > 0 and res[name]["fraction_of_bf16_peak"] > 0
+        assert res[name]["projected_epoch_s"] == bench_gpu.LSUN_CHURCH_IMAGES / res[name]["images_per_s"]

@@ -51,6 +51,16 @@ def run_key(spec: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def code_key() -> str:
+    """A short hash of the code a run's numbers depend on (this loop, the models, the data loading):
+    resume state kept under it is never continued by changed code, which would mix two versions."""
+    pkg = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in [pkg / "train.py", pkg / "datasets.py", *sorted((pkg / "models").glob("*.py"))]:
+        h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def check_compatible(ckpt: dict, spec: dict, path: str | Path = "checkpoint") -> None:
     """Refuse a checkpoint of another variant or config, naming what differs."""
     if ckpt.get("format") != FORMAT:

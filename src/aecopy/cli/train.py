@@ -10,7 +10,7 @@ import torch
 
 from .. import datasets
 from ..io import atomic_path, load_torch
-from ..train import make_spec, run_key, train
+from ..train import code_key, make_spec, run_key, train
 from .common import device, log, parser, setup
 
 
@@ -19,12 +19,12 @@ def main(argv=None) -> None:
     p.add_argument("--variant", required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out-dir", required=True, help="results/train/{variant}/seed{seed}")
-    p.add_argument("--work-dir", default=None, help="resume state (default: .cache/train/{variant}/seed{seed}/{key})")
+    p.add_argument("--work-dir", default=None, help="resume state (default: .cache/train/{variant}/seed{seed}/{config key}-{code key})")
     args = p.parse_args(argv)
     params = setup(args)
     cfg = params["variants"][args.variant]
     spec = make_spec(args.variant, cfg, params["datasets"][cfg["dataset"]], args.seed)
-    work_dir = Path(args.work_dir or f".cache/train/{args.variant}/seed{args.seed}/{run_key(spec)}")
+    work_dir = Path(args.work_dir or f".cache/train/{args.variant}/seed{args.seed}/{run_key(spec)}-{code_key()}")
     images = datasets.load_split(cfg["dataset"], "train")
     labels = datasets.load_labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
     dev = device(params)
