@@ -8,13 +8,12 @@ import pandas as pd
 import torch
 
 from ..claims import make_claim
-from ..io import write_json
 from ..metrics import fraction_ci, mean_ci
 from ..procedures.noise import noise_test
 from ..report import figures
 from ..experiment import checkpoint_path, claim_suffix, evaluation_sets, load_trained, set_label, variant_seeds
 from ..train import to_input
-from .common import device, log, parser, setup
+from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = "overcomplete autoencoder"
 
@@ -43,8 +42,7 @@ def main(argv=None) -> None:
     exp = params["experiments"]["e1"]
     vname = exp["variant"]
     cfg = params["variants"][vname]
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(args)
     dev = device(params)
 
     sets = evaluation_sets(params, cfg["dataset"], exp["max_images"])
@@ -103,8 +101,7 @@ def main(argv=None) -> None:
     figures.curves({k: (v["epoch"].to_numpy(), v["loss"].to_numpy()) for k, v in loss.items()}, out / "loss.png",
                    "epoch", "training MSE", title=f"{vname} training loss", logy=True)
     claims[0]["figures"].append({"path": "e1/loss.png", "caption": "Training loss per epoch, one line per seed."})
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "claims.json", claims)
+    write_results(out, claims, metrics)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 and the attention models (E9 denoising). Every model and baseline sees the same corrupted inputs."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -11,11 +10,10 @@ from .. import baselines, datasets
 from ..claims import make_claim
 from ..distribution import contrast_ci, statistic_ci
 from ..experiment import claim_suffix, evaluation_sets, load_trained, set_label, variant_seeds
-from ..io import write_json
 from ..procedures import denoise
 from ..report import figures
 from ..train import to_input
-from .common import device, log, parser, setup
+from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = {"E3": "denoising autoencoder; unet autoencoder",
                 "E8": "no batchnorm autoencoder; modified batchnorm autoencoder",
@@ -159,8 +157,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     params = setup(args)
     exp = params["experiments"]["e3"]
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(args)
     dev = device(params)
     seed = params["seed"]
     ref = exp["reference"]
@@ -352,12 +349,7 @@ def main(argv=None) -> None:
                 seeds=seeds[v], paper_figure=PAPER_FIGURE["E9"], figures=att_figs,
                 details={v: summ[v][judge]["ratio"], ref: summ[ref][judge]["ratio"],
                          "deblur": summ[v]["blur"]["ratio"]}), *((v, ref) if kind == "contrast" else (v,))))
-        for c in claims:
-            if c["data"] == data:
-                log(f"{c['id']}: {c['metric']} = {c['value']:.3f} [{c['ci_low']:.3f}, {c['ci_high']:.3f}] "
-                    f"→ {c['verdict']}")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "claims.json", claims)
+    write_results(out, claims, metrics)
 
 
 if __name__ == "__main__":

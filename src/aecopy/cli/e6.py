@@ -2,7 +2,6 @@
 their frames, and the share of images that walk at every measured training epoch."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -11,12 +10,11 @@ from .. import datasets
 from ..claims import make_claim
 from ..distribution import contrast_ci, phase_randomised, statistic_ci, swd_report
 from ..experiment import load_trained, variant_seeds
-from ..io import write_json
 from ..procedures.noise import noise_like
 from ..procedures.walk import walk_batched
 from ..report import figures
 from ..train import to_input
-from .common import device, log, parser, setup
+from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = "manifold walk videos (landscapes, 300 steps)"
 
@@ -55,8 +53,7 @@ def main(argv=None) -> None:
     if len(epochs) < 2:
         raise SystemExit(f"error: E6 compares walks over training: {vname} needs two or more save_epochs")
     seeds = variant_seeds(params, vname)[:exp["max_seeds"]]
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(args)
     dev = device(params)
     seed0 = params["seed"]
 
@@ -154,10 +151,7 @@ def main(argv=None) -> None:
     ]
     metrics = {"epochs": epochs, "median_distance": med, "share_walking": share, "one_step_rms": recon,
                "swd": {k: v for k, v in swd.items() if not k.startswith("_b") and not k.startswith("_p")}}
-    for c in claims:
-        log(f"{c['id']}: {c['metric']} = {c['value']:.4f} [{c['ci_low']:.4f}, {c['ci_high']:.4f}] → {c['verdict']}")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "claims.json", claims)
+    write_results(out, claims, metrics)
 
 
 if __name__ == "__main__":

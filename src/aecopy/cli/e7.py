@@ -3,7 +3,6 @@ against held-out images (SWD on Laplacian-pyramid patches), for copying (nearest
 detail (high-frequency energy) and coherence (low-pass SWD)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 
@@ -12,12 +11,11 @@ from ..claims import make_claim
 from ..distribution import contrast_ci, interval, nearest_distance, phase_randomised, statistic_ci, swd_report
 from ..experiment import load_trained, variant_seeds
 from ..image_stats import hf_energy
-from ..io import write_json
 from ..procedures.generate import frame_steps, generate_batched
 from ..procedures.noise import noise_like
 from ..report import figures
 from ..train import to_input
-from .common import device, log, parser, setup
+from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = "denoising autoencoder (diffusion-like generation, 30 and 200 steps)"
 N_SHOW = 8
@@ -45,8 +43,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     params = setup(args)
     exp = params["experiments"]["e7"]
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(args)
     dev = device(params)
     seed0 = params["seed"]
     variants = exp["variants"]
@@ -205,10 +202,7 @@ def main(argv=None) -> None:
                "nearest_train": {k: statistic_ci(v, "median", seed=seed0) for k, v in nn.items()},
                "nearest_train_validation": {f"{k[0]}@{k[1]}": statistic_ci([v], "median", seed=seed0)
                                             for k, v in val_nn.items()}}
-    for c in claims:
-        log(f"{c['id']}: {c['metric']} = {c['value']:.4f} [{c['ci_low']:.4f}, {c['ci_high']:.4f}] → {c['verdict']}")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "claims.json", claims)
+    write_results(out, claims, metrics)
 
 
 def name(variant: str, steps: int) -> str:

@@ -16,11 +16,11 @@ import torch
 
 from .. import datasets
 from ..experiment import claim_suffix
-from ..io import write_json, write_text
+from ..io import write_text
 from ..procedures.noninvertible import gaussian_ks, gaussian_ks_null, sweep
 from ..report import figures
 from ..train import to_input
-from .common import log, parser, setup
+from .common import log, out_dir, parser, setup, write_results
 from .represent import (common_seeds, converged, fields, fig_name, figure, find, first, groups_of, judged, load_runs,
                         set_names, tensor)
 
@@ -78,8 +78,7 @@ def main(argv=None) -> None:
     t = params["experiments"]["t"]
     inv = params["experiments"]["inversion"]
     tol = inv["fit_tolerance"]
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(args)
     dataset = params["variants"][t["variant"]]["dataset"]
 
     val = datasets.load_split(dataset, "val")
@@ -141,10 +140,7 @@ def main(argv=None) -> None:
                              f"({t['variant']}, output layer)", "mean over images of KS(noise) trained − untrained",
                              ks_t - ks_u, groups_of(tr, name, seeds), ok, "T-trained", params, how="mean",
                              **fields(params, "T", name, dataset, seeds, PAPER_FIGURE, figs, details)))
-    for c in claims:
-        log(f"{c['id']}: {c['value']:.4f} [{c['ci_low']:.4f}, {c['ci_high']:.4f}] → {c['verdict']}")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "claims.json", claims)
+    write_results(out, claims, metrics)
 
 
 if __name__ == "__main__":

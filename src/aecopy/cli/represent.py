@@ -23,11 +23,11 @@ import torch
 
 from ..claims import make_claim
 from ..experiment import claim_suffix, set_label
-from ..io import load_torch, write_json
+from ..io import load_torch
 from ..metrics import mean_ci
 from ..procedures.inversion import aligned_error
 from ..report import figures
-from .common import log, parser, setup
+from .common import out_dir, parser, setup, write_results
 
 N_SHOW = 8  # images per figure row
 
@@ -424,14 +424,9 @@ def main(argv=None) -> None:
     p.add_argument("--out-dir", required=True)
     args = p.parse_args(argv)
     params = setup(args)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_dir(args)
     claims, metrics = EXPERIMENTS[args.experiment](params, load_runs(args.inputs), out)
-    for c in claims:
-        log(f"{c['id']}: {c['value']:.3f} [{c['ci_low']:.3f}, {c['ci_high']:.3f}] n={c['n']} "
-            f"converged {c['converged_fraction']:.2f} → {c['verdict']}")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "claims.json", claims)
+    write_results(out, claims, metrics)
 
 
 if __name__ == "__main__":
