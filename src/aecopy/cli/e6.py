@@ -124,24 +124,26 @@ def main(argv=None) -> None:
     swd = swd_report({k: r["last"].clamp(0, 1) for k, r in walks.items()}, reference, floor, ceiling,
                      **exp["swd"], seed=seed0, extra={"noise": noise})
 
-    common = dict(scale=params["scale"], data=f"{cfg['dataset']} (validation patches)", seeds=seeds,
-                  experiment="E6", paper_figure=PAPER_FIGURE)
+    common = dict(scale=params["scale"], data=f"{cfg['dataset']} (validation patches)", experiment="E6",
+                  paper_figure=PAPER_FIGURE)
     claims = [
         make_claim("E6-noisefree", "Walks without latent noise also move (most images walk early in training)",
                    f"share of images with RMS(g_T − g_1) > {thr}, noise-free, epoch {epochs[0]}", share[epochs[0]],
-                   params["claims"]["E6-noisefree"], **common, figures=figs.get("noise-free", []) + curve_figs[:1],
+                   params["claims"]["E6-noisefree"], **common, seeds=seeds,
+                   figures=figs.get("noise-free", []) + curve_figs[:1],
                    details={"median_distance": med[epochs[0]], "one_step_rms": recon[epochs[0]]}),
         make_claim("E6-trend", "The share of images that walk falls with training",
                    f"median walk distance, epoch {epochs[-1]} minus epoch {epochs[0]} (noise-free)",
                    contrast_ci(curve["distance"][epochs[-1]], curve["distance"][epochs[0]], op="diff", reduce="median",
                                paired_images=True, paired_seeds=True, seed=seed0),
-                   params["claims"]["E6-trend"], **common, figures=curve_figs,
+                   params["claims"]["E6-trend"], **common, seeds=seeds, figures=curve_figs,
                    details={"epochs": epochs, "median_distance": {str(e): med[e] for e in epochs},
                             "share_walking": {str(e): share[e] for e in epochs},
                             "one_step_rms": {str(e): recon[e] for e in epochs}}),
         make_claim("E6-generates", "Manifold walks (latent noise ε each step) generate images",
                    "mean SWD to validation images of the noisy walk's last frames / of phase-randomised images",
                    swd["noisy"]["vs_ceiling"], params["claims"]["E6-generates"], **common,
+                   seeds=seeds[:1],  # the noisy walk runs on the first seed's last checkpoint
                    figures=figs.get("noisy", []),
                    details={"swd_mean": swd["noisy"]["mean"], "swd_position": swd["noisy"]["position"],
                             "swd_floor_train_vs_val": swd["_floor"]["mean"],
