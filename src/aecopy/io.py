@@ -11,6 +11,13 @@ from typing import Any, Iterator
 import torch
 
 
+def _file_mode() -> int:
+    """The mode `open()` gives a new file: 0o666 less the umask (mkstemp's files are private, 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path` in one rename."""
@@ -20,6 +27,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _file_mode())  # results and reports are shared: readable like any other file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -8,7 +8,7 @@ from pathlib import Path
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
 
 CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+body{font-family:system-ui,sans-serif;max-width:1500px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;width:100%;font-size:0.88em}
 th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f3f3f3}
@@ -16,6 +16,7 @@ th{background:#f3f3f3}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:0.9em;color:#444}
 .num{font-variant-numeric:tabular-nums;white-space:nowrap}
+#claims .claim-text{min-width:16em}#claims .rule{font-size:0.8em;color:#444;min-width:18em}
 """
 
 
@@ -62,9 +63,9 @@ def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, 
         cls = c["verdict"].replace(" ", "-")
         rows.append(
             f'<tr class="claim {cls}"><td><a href="#{html.escape(c.get("experiment", c["id"]))}">{html.escape(c["id"])}</a></td>'
-            f"<td>{html.escape(c['claim'])}</td><td>{html.escape(c['metric'])}</td>"
+            f"<td class=claim-text>{html.escape(c['claim'])}</td><td>{html.escape(c['metric'])}</td>"
             f"<td class=num>{_fmt(c['value'])}</td><td class=num>[{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]</td>"
-            f"<td>{html.escape(c['rule'])}</td><td><b>{html.escape(c['verdict'])}</b></td>"
+            f"<td class=rule>{html.escape(c['rule'])}</td><td><b>{html.escape(c['verdict'])}</b></td>"
             f"<td>{html.escape(c['scale'])}</td><td>{html.escape(c['data'])}</td>"
             f"<td>{html.escape(', '.join(map(str, c.get('seeds', []))))}</td></tr>")
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
