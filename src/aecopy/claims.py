@@ -30,6 +30,17 @@ def verdict(rule: dict, stats: dict) -> str:
     return "inconclusive"
 
 
+def mark_confounded(claim: dict, condition: str, confounded: bool) -> dict:
+    """Add a confound check to the claim's rule. A confounded claim is inconclusive whatever its
+    interval says: the measurement cannot bear on the claim (inversions that did not converge, a model
+    that does not copy)."""
+    claim["rule"] += f"; inconclusive (confounded) if {condition}"
+    if confounded:
+        claim["verdict"] = "inconclusive"
+        claim["confounded"] = True
+    return claim
+
+
 def make_claim(claim_id: str, claim: str, metric: str, stats: dict, rule: dict, scale: str, data: str,
                **extra) -> dict:
     """A claims.json entry; `extra` carries figures, seeds, the paper's figure name, details."""

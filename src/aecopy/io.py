@@ -12,10 +12,14 @@ import torch
 
 
 def _file_mode() -> int:
-    """The mode `open()` gives a new file: 0o666 less the umask (mkstemp's files are private, 0o600)."""
+    """The mode `open()` gives a new file: 0o666 less the umask (mkstemp's files are private, 0o600).
+    Read once: reading the umask means setting it, which races with threads that create files."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
 
 
 @contextmanager
@@ -27,7 +31,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, _file_mode())  # results and reports are shared: readable like any other file
+        os.chmod(tmp, FILE_MODE)  # results and reports are shared: readable like any other file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -2,12 +2,11 @@
 and the attention models (E9 denoising). Every model and baseline sees the same corrupted inputs."""
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 
 from .. import baselines, datasets
-from ..claims import make_claim
+from ..claims import make_claim, mark_confounded
 from ..distribution import contrast_ci, statistic_ci
 from ..experiment import claim_suffix, evaluation_sets, load_trained, set_label, variant_seeds
 from ..procedures import denoise
@@ -136,13 +135,10 @@ def copy_r2(res_role: dict, x: torch.Tensor) -> float | None:
 def guard_copy(claim: dict, r2: dict[str, float | None], min_r2: float) -> dict:
     """A denoising claim about models that do not copy their clean inputs is confounded: a model with a
     constant output "denoises poorly" and "keeps no noise" trivially. Such a claim is inconclusive."""
-    claim["rule"] += (f"; inconclusive (confounded) if a model's output on clean inputs explains less than "
-                      f"{min_r2:.0%} of their variance (R² = 1 − MSE(O(x), x)/Var(x))")
     claim["copy_r2"] = r2
-    if any(v is not None and v < min_r2 for v in r2.values()):
-        claim["verdict"] = "inconclusive"
-        claim["confounded"] = True
-    return claim
+    return mark_confounded(claim, f"a model's output on clean inputs explains less than {min_r2:.0%} of their "
+                           "variance (R² = 1 − MSE(O(x), x)/Var(x))",
+                           any(v is not None and v < min_r2 for v in r2.values()))
 
 
 def _finite_mean(a: np.ndarray) -> float | None:

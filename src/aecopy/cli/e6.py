@@ -2,7 +2,6 @@
 their frames, and the share of images that walk at every measured training epoch."""
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 

@@ -3,7 +3,6 @@ against held-out images (SWD on Laplacian-pyramid patches), for copying (nearest
 detail (high-frequency energy) and coherence (low-pass SWD)."""
 from __future__ import annotations
 
-
 import torch
 
 from .. import datasets

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..claims import make_claim
+from ..claims import make_claim, mark_confounded
 from ..experiment import claim_suffix, set_label
 from ..io import load_torch
 from ..metrics import mean_ci
@@ -120,13 +120,9 @@ def judged(claim_id: str, claim: str, metric: str, values: np.ndarray, groups: n
     use = ok if enough else np.ones_like(ok, dtype=bool)
     stats = summarise(values[use], groups[use], how, params["seed"])
     c = make_claim(claim_id, claim, metric, stats, params["claims"][rule_id], params["scale"], **extra)
-    c["rule"] += (f"; inconclusive (confounded) if fewer than {inv['min_converged']:.0%} of the images have every "
-                  f"inversion converged (‖f(a)−f(x)‖ ≤ {inv['fit_tolerance']:g}·‖f(x+ε)−f(x)‖, ε ~ N(0,1)/18)")
     c["converged_fraction"] = frac
-    if not enough:
-        c["verdict"] = "inconclusive"
-        c["confounded"] = True
-    return c
+    return mark_confounded(c, f"fewer than {inv['min_converged']:.0%} of the images have every inversion converged "
+                           f"(‖f(a)−f(x)‖ ≤ {inv['fit_tolerance']:g}·‖f(x+ε)−f(x)‖, ε ~ N(0,1)/18)", not enough)
 
 
 def brief(by_seed: dict[int, dict], set_name: str, layer: str, seeds: list[int], tol: float) -> dict:
