@@ -16,7 +16,7 @@ envvars:
 
 
 try:
-    # Every entry point reads params.yaml itself, so the pipeline refuses `--config` overrides.
+    # params.yaml is the one configuration (dvc tracks it), so the pipeline refuses `--config` overrides.
     if config != aecfg.load_raw("params.yaml"):
         raise aecfg.ConfigError("params.yaml: --config/--configfile overrides are not supported; edit params.yaml")
     P = aecfg.resolve(config)
@@ -37,9 +37,9 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        "results/report.html",
-        "results/claims.json",
-        "results/metrics.json",
+        paths.REPORT,
+        paths.claims(),
+        paths.metrics(),
     default_target: True
 
 

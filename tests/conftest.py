@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aecopy.params import TRACE_ENV
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -44,6 +46,9 @@ def tiny_params() -> dict:
     block["variants"]["fc"].update(image_size=8, kwargs={"width": 256, "depth": 2, "freeze_hidden": False})
     block["experiments"]["e1"].update(max_images=32, batch_size=16)
     _shrink_experiments(block["experiments"])
+    # E7 makes one claim per number of steps: the tiny steps get the rule of the post's 30 and 200
+    claims = params["claims"]
+    claims["E7-N3"], claims["E7-N5"] = claims.pop("E7-N30"), claims.pop("E7-N200")
     return params
 
 
@@ -93,3 +98,20 @@ def photos_available() -> None:
     proc = run([sys.executable, "-m", "aecopy.cli.fetch"], REPO, check=False)
     if proc.returncode != 0:
         pytest.fail(f"the embedded photographs are not available; run workflow/scripts/setup.sh\n{proc.stderr}")
+
+
+@pytest.fixture(scope="session")
+def params_trace(tmp_path_factory) -> Path:
+    """Where the jobs of the `built` project wrote the params keys they read (aecopy.params)."""
+    return tmp_path_factory.mktemp("params-trace")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, photos_available, params_trace) -> Path:
+    """A tiny project built by `dvc repro` (which runs snakemake), every job tracing its params reads."""
+    project = make_project(tmp_path_factory.mktemp("built"))
+    proc = subprocess.run(["dvc", "repro"], cwd=project, env={**ENV, TRACE_ENV: str(params_trace)},
+                          capture_output=True, text=True, timeout=2400)
+    if proc.returncode != 0:
+        raise AssertionError(f"dvc repro exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return project

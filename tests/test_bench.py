@@ -7,7 +7,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from aecopy.bench import interleaved, ratio
-from aecopy.cli.bench_train import reference_steps
+from aecopy.benchmarks.train import reference_steps
 
 
 class CountingSGD(torch.optim.SGD):

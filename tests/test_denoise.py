@@ -94,7 +94,7 @@ class ConstantMean(nn.Module):
 
 def test_a_model_that_does_not_copy_makes_its_denoising_claims_inconclusive():
     from aecopy.claims import make_claim
-    from aecopy.cli.e3 import copy_r2, guard_copy
+    from aecopy.experiments.e3 import copy_r2, guard_copy
 
     x = images(16)
     inputs = denoise.corrupted_inputs(x, [1.0, 0.5], 3, 1.0, torch.Generator().manual_seed(0))

@@ -141,7 +141,7 @@ def test_sweep_rows_and_widths():
 def test_vit_b_32_from_a_saved_state_dict(tmp_path):
     """The E10 path for torchvision's vit_b_32: a user-supplied state dict (here random), no download."""
     torchvision = pytest.importorskip("torchvision")
-    from aecopy.cli.invert import VIT_B_32, subject
+    from aecopy.experiments.invert import VIT_B_32, subject
 
     torch.manual_seed(0)
     state = torchvision.models.vit_b_32(weights=None).state_dict()
@@ -150,7 +150,7 @@ def test_vit_b_32_from_a_saved_state_dict(tmp_path):
     params = {"experiments": {"inversion": {"layers": {VIT_B_32: ["encoder.layers.encoder_layer_0"]}},
                               "e10": {"variant": "vit", "vit_b_32_image_size": 224}},
               "variants": {"vit": {"dataset": "photos32"}}}
-    model, size, dataset, layers = subject(params, VIT_B_32, 0, "trained", str(path))
+    model, size, dataset, layers = subject(params, None, VIT_B_32, 0, "trained", str(path))
     assert (size, dataset, layers) == (224, "photos32", ["encoder.layers.encoder_layer_0"])
     torch.testing.assert_close(model.conv_proj.weight, state["conv_proj.weight"])
     x = torch.rand(1, 3, 224, 224, generator=torch.Generator().manual_seed(0))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
+import yaml
 from torch import nn
 
+from aecopy import config
 from aecopy.models import AutoEncoder, MODELS, build_model
 from aecopy.models.attention import ATTENTION
-from aecopy.models.registry import DEFAULT_SCALE_KWARGS, PAPER_SCALE_KWARGS
 from aecopy.models.unet import AttnUNet, UNet
+
+from .conftest import REPO
 
 # name -> (kwargs at a tiny size, layer names to read)
 TINY = {
@@ -48,7 +51,7 @@ def build(name: str, kwargs: dict) -> AutoEncoder:
 
 
 def test_tables_cover_the_registry():
-    assert set(TINY) == set(MODELS) == set(DEFAULT_SCALE_KWARGS) == set(PAPER_SCALE_KWARGS)
+    assert set(TINY) == set(MODELS)
 
 
 @pytest.mark.parametrize("name", AUTHOR_COUNTS)
@@ -89,13 +92,19 @@ def test_round_trip_shapes_layers_and_one_training_step(name):
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
-@pytest.mark.parametrize("table", [DEFAULT_SCALE_KWARGS, PAPER_SCALE_KWARGS], ids=["default", "paper"])
-def test_overcomplete_models_are_overcomplete(table):
-    for name, kwargs in table.items():
+@pytest.mark.parametrize("scale", ["default", "paper"])
+def test_overcomplete_models_are_overcomplete(scale):
+    """On the variants that run: params.yaml's resolved models of both scales."""
+    with open(REPO / "params.yaml") as f:
+        raw = yaml.safe_load(f)
+    raw["scale"] = scale
+    variants = config.resolve(raw)["variants"]
+    assert {v["model"] for v in variants.values()} == set(MODELS)
+    for name, cfg in variants.items():
         with torch.device("meta"):
-            model = build(name, kwargs)
+            model = build_model(cfg["model"], cfg["image_size"], **cfg["kwargs"])
         if model.overcomplete:
-            assert model.smallest_layer_ratio(kwargs["image_size"]) >= 1, name
+            assert model.smallest_layer_ratio(cfg["image_size"]) >= 1, name
     assert not build_model("unet_hidden", 32, base=8, levels=2).overcomplete
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,6 @@ import pytest
 from .conftest import make_project, run
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, photos_available) -> Path:
-    """A tiny project built by `dvc repro` (which runs snakemake)."""
-    project = make_project(tmp_path_factory.mktemp("built"))
-    run(["dvc", "repro"], project)
-    return project
 
 
 def test_default_run_produces_claims_and_report(built):

@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from aecopy.cli import represent
-from aecopy.cli.invert import invert_set
+from aecopy import config, plan
+from aecopy.cli import experiment as experiment_cli
+from aecopy.experiments import represent
+from aecopy.experiments.invert import invert_set
 from aecopy.io import save_torch
 from aecopy.models import build_model
+from aecopy.params import declare
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = {"steps": 3, "c": 0.02, "lr": 0.1, "start_mean": 0.7, "start_sd": 0.05, "reference_sd": 1 / 18,
@@ -41,11 +44,11 @@ CASES = {
     "e4": lambda t: [_run(t, "unet", 0, "trained", kind=k) for k in ("noisy", "clean")],
     "e5": lambda t: [_run(t, v, 0, "trained") for v in ("unet_hidden", "unet")],
     "e8c": lambda t: [_run(t, v, 0, "trained") for v in ("unet_nobn", "unet_hidden")],
-    "e9": lambda t: [_run(t, v, 0, "trained") for v in ("attn_unet", "linear_attn", "dot_attn", "attn_only")],
+    "e9_represent": lambda t: [_run(t, v, 0, "trained") for v in ("attn_unet", "linear_attn", "dot_attn", "attn_only")],
     "e10": lambda t: [_run(t, "vit", 0, st) for st in ("trained", "untrained")],
 }
 IDS = {"e2": {"E2", "E2-eval"}, "e4": {"E4", "E4-noise"}, "e5": {"E5", "E5-gap"}, "e8c": {"E8c"},
-       "e9": {"E9-repr-linear", "E9-repr-dot", "E9-repr-attn_only"},
+       "e9_represent": {"E9-repr-linear", "E9-repr-dot", "E9-repr-attn_only"},
        "e10": {"E10-block1", "E10-block1-untrained", "E10-deep"}}
 
 
@@ -53,7 +56,10 @@ IDS = {"e2": {"E2", "E2-eval"}, "e4": {"E4", "E4-noise"}, "e5": {"E5", "E5-gap"}
 def test_experiment_writes_claims_metrics_and_figures(experiment, tmp_path):
     inputs = CASES[experiment](tmp_path)
     out = tmp_path / experiment
-    represent.main([experiment, "--params", str(REPO / "params.yaml"), "--inputs", *inputs, "--out-dir", str(out)])
+    P = config.load(REPO / "params.yaml")
+    experiment_cli.main([experiment, "--rule", experiment, "--params", declare(P, list(P)),
+                     "--inputs", json.dumps({"inversions": inputs}), "--out-dir", str(out),
+                     "--figures", *plan.figures(P, experiment)])
     claims = json.loads((out / "claims.json").read_text())
     assert {c["id"] for c in claims} == IDS[experiment]
     for c in claims:
@@ -79,7 +85,7 @@ def test_summaries():
 
 
 def test_reconstruction_uses_batch_statistics_and_restores_running_statistics():
-    from aecopy.cli.invert import reconstruct
+    from aecopy.experiments.invert import reconstruct
 
     torch.manual_seed(0)
     model = build_model("unet", 16, base=8, levels=2)

@@ -1,18 +1,26 @@
-"""params.yaml: load, validate against the JSON schema, resolve the selected scale.
+"""params.yaml: load, merge the selected scale, validate, resolve.
 
-Every failure is a `ConfigError` whose message is one line naming the key and what was expected.
+`scales.default` is a whole configuration; `scales.paper` holds only what differs from it and is merged
+onto it at load time (mappings merge key by key, anything else replaces). Both merged scales are
+validated against the schema and cross-checked (names that must refer to something, lists that must
+contain a value), so a bad reference fails before any job runs. Every failure is a `ConfigError` whose
+message is one line naming the key and what was expected.
 """
 from __future__ import annotations
 
 import copy
+import inspect
+import re
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
 
+from .claim_ids import claim_ids, expand_rule
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "params.schema.yaml"
+NAME = re.compile(r"^[A-Za-z0-9_-]+$")  # variant, data set and evaluation-set names: path and wildcard safe
 
 
 class ConfigError(ValueError):
@@ -23,15 +31,15 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error: jsonschema.ValidationError, prefix: tuple = ()) -> str:
     """One line: the offending key and the value the schema expects there."""
-    key = _key(error.absolute_path)
+    key = _key(prefix + tuple(error.absolute_path))
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
         hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return f"{key}: unknown key {', '.join(map(repr, extra))}{hint}"
-    if error.validator == "required":
+    if error.validator in ("required", "oneOf", "pattern"):
         return f"{key}: {error.message}"
     expected = {
         "type": lambda v: f"a value of type {v}",
@@ -54,42 +62,155 @@ def load_schema() -> dict:
         return yaml.safe_load(f)
 
 
-def validate(params: dict) -> None:
-    """Schema validation plus the cross-references a schema cannot express."""
-    validator = jsonschema.Draft202012Validator(load_schema())
-    errors = sorted(validator.iter_errors(params), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+def _check_schema(schema: dict, instance, prefix: tuple = ()) -> None:
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(instance))
     if errors:
         # The deepest error is the most specific one; report it alone.
         best = max(errors, key=lambda e: len(e.absolute_path))
-        raise ConfigError(f"params.yaml: {_describe(best)}")
+        raise ConfigError(f"params.yaml: {_describe(best, prefix)}")
+
+
+def merge(base: dict, override: dict) -> dict:
+    """`override` onto a copy of `base`: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def scale_block(params: dict, scale: str) -> dict:
+    """The whole configuration of one scale: `default`, or `default` with the scale's differences merged on."""
+    default = params["scales"]["default"]
+    return copy.deepcopy(default) if scale == "default" else merge(default, params["scales"][scale])
+
+
+def validate(params: dict) -> None:
+    """Schema validation of the file and of every merged scale, then the cross-references."""
+    schema = load_schema()
+    _check_schema(schema, params)
+    block_schema = {"$defs": schema["$defs"], "$ref": "#/$defs/scale_block"}
+    for scale in params["scales"]:
+        block = scale_block(params, scale)
+        _check_schema(block_schema, block, ("scales", scale))
+        check_references(block, params, f"scales.{scale}")
+
+
+def _fail(key: str, got, expected: str):
+    raise ConfigError(f"params.yaml: {key}: got {got!r}, expected {expected}")
+
+
+def _one_of(key: str, got, names) -> None:
+    if got not in names:
+        _fail(key, got, "one of " + ", ".join(sorted(names)))
+
+
+def _check_kwargs(key: str, model: str, kwargs: dict) -> None:
+    """Keyword arguments the model's constructor accepts (a typo such as `widht` fails here, not in training)."""
     from .models import MODELS  # deferred: importing torch is slow and not needed for the schema
 
-    for scale, block in params["scales"].items():
-        prefix = f"scales.{scale}"
-        for name, variant in block["variants"].items():
-            key = f"{prefix}.variants.{name}"
-            if variant["model"] not in MODELS:
-                raise ConfigError(f"params.yaml: {key}.model: got {variant['model']!r}, expected one of {', '.join(sorted(MODELS))}")
-            if variant["dataset"] not in block["datasets"]:
-                raise ConfigError(f"params.yaml: {key}.dataset: got {variant['dataset']!r}, expected one of {', '.join(sorted(block['datasets']))}")
-            train = variant["train"]
-            late = [e for e in train["save_epochs"] if e > train["epochs"]]
-            if late:
-                raise ConfigError(f"params.yaml: {key}.train.save_epochs: got {late}, expected epochs <= train.epochs ({train['epochs']})")
-        for exp_name, exp in block["experiments"].items():
-            for field in ("variant",):
-                if field in exp and exp[field] not in block["variants"]:
-                    raise ConfigError(f"params.yaml: {prefix}.experiments.{exp_name}.{field}: got {exp[field]!r}, expected one of {', '.join(sorted(block['variants']))}")
-        for ds_name, ds in block["datasets"].items():
-            if ds["source"] != "embedded" and "path" not in ds:
-                raise ConfigError(f"params.yaml: {prefix}.datasets.{ds_name}.path: missing, expected the path of the user-supplied {ds['source']} data")
+    sig = inspect.signature(MODELS[model])
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    allowed = sorted(n for n in sig.parameters if n != "image_size")
+    for name in kwargs:
+        if name not in allowed:
+            raise ConfigError(f"params.yaml: {key}.kwargs: unknown argument {name!r} of model {model!r}; "
+                              f"allowed: {', '.join(allowed)}")
+
+
+def check_references(block: dict, params: dict, prefix: str) -> None:
+    """What a schema cannot say: names that must refer to something, values that must be among others."""
+    from .models import MODELS
+
+    variants, datasets = block["variants"], block["datasets"]
+    for name in [*variants, *datasets, *params["eval_sets"]]:
+        if not NAME.match(name):
+            _fail(f"{prefix} name", name, "letters, digits, '_' or '-' only (it becomes a path and a wildcard)")
+    for name, variant in variants.items():
+        key = f"{prefix}.variants.{name}"
+        _one_of(f"{key}.model", variant["model"], MODELS)
+        _one_of(f"{key}.dataset", variant["dataset"], datasets)
+        _check_kwargs(key, variant["model"], variant["kwargs"])
+        train = variant["train"]
+        late = [e for e in train["save_epochs"] if e > train["epochs"]]
+        if late:
+            _fail(f"{key}.train.save_epochs", late, f"epochs <= train.epochs ({train['epochs']})")
+    for ds_name, ds in datasets.items():
+        if ds["source"] != "embedded" and "path" not in ds:
+            raise ConfigError(f"params.yaml: {prefix}.datasets.{ds_name}.path: missing, expected the path of the "
+                              f"user-supplied {ds['source']} data")
+
+    exps = block["experiments"]
+    ekey = f"{prefix}.experiments"
+    for exp_name, fields in VARIANT_FIELDS.items():
+        for field in fields:
+            value = exps[exp_name][field]
+            for i, v in enumerate(value if isinstance(value, list) else [value]):
+                where = f"{ekey}.{exp_name}.{field}" + (f"[{i}]" if isinstance(value, list) else "")
+                _one_of(where, v, variants)
+    e3, e6, e7 = exps["e3"], exps["e6"], exps["e7"]
+    if e3["judge_alpha"] not in e3["alphas"]:
+        _fail(f"{ekey}.e3.judge_alpha", e3["judge_alpha"], f"one of experiments.e3.alphas {e3['alphas']}")
+    for alpha in e3["baselines"]["alphas"]:
+        if alpha not in e3["alphas"]:
+            _fail(f"{ekey}.e3.baselines.alphas", alpha, f"one of experiments.e3.alphas {e3['alphas']}")
+    if e7["judge_steps"] not in e7["steps"]:
+        _fail(f"{ekey}.e7.judge_steps", e7["judge_steps"], f"one of experiments.e7.steps {e7['steps']}")
+    for pair in ("detail_pair", "coherence_pair"):
+        for v in e7[pair]:
+            if v not in e7["variants"]:
+                _fail(f"{ekey}.e7.{pair}", v, f"one of experiments.e7.variants {e7['variants']}")
+    saved = variants[e6["variant"]]["train"]["save_epochs"]
+    if len(set(saved)) < 2:
+        _fail(f"{prefix}.variants.{e6['variant']}.train.save_epochs", saved,
+              "two or more epochs (E6 compares walks over training)")
+    for exp_name, field, owners in (("e2", "eval_seeds", ("variant",)), ("e2", "seeds", ("variant",)),
+                                    ("e4", "seeds", ("variant",)), ("e5", "seeds", ("variant", "reference")),
+                                    ("e8c", "seeds", ("variant", "reference"))):
+        exp = exps[exp_name]
+        for owner in owners:
+            have = variant_seeds(block, exp[owner])
+            for s in exp.get(field, []):
+                if s not in have:
+                    _fail(f"{ekey}.{exp_name}.{field}", s, f"a training seed of {exp[owner]} ({have})")
+    inv = exps["inversion"]
+    for field in ("layers", "overrides"):
+        for v in inv[field]:
+            if v not in variants and v != "vit_b_32":
+                _fail(f"{ekey}.inversion.{field}", v, "a variant of this scale or vit_b_32")
+
+    wanted = {i for ids in claim_ids(block).values() for i in ids}
+    for claim_id in sorted(wanted - set(params["claims"])):
+        raise ConfigError(f"params.yaml: claims.{claim_id}: missing, expected the verdict rule of this claim")
+    for claim_id in sorted(set(params["claims"]) - wanted):
+        raise ConfigError(f"params.yaml: claims.{claim_id}: no experiment of {prefix} makes this claim")
+
+
+# Fields of each experiment block that name variants of the same scale.
+VARIANT_FIELDS = {
+    "e1": ("variant",), "e2": ("variant",), "e4": ("variant",), "e5": ("variant", "reference"),
+    "e6": ("variant",), "e7": ("variants",), "e8c": ("variant", "reference"),
+    "e3": ("reference", "bn_pair", "batch1", "attention"), "e9": ("unet", "linear", "dot", "attention_only"),
+    "e10": ("variant",), "t": ("variant",),
+}
+
+
+def variant_seeds(block: dict, variant: str) -> list[int]:
+    """The training seeds of a variant: its own `seeds`, else the scale's."""
+    cfg = block["variants"][variant]
+    return list(cfg["seeds"] if "seeds" in cfg else block["seeds"])
 
 
 def resolve(params: dict) -> dict:
-    """Validate, then return a flat view: the common keys plus the selected scale's block."""
+    """Validate, then return a flat view: the common keys plus the selected scale's merged block, with
+    every claim rule in its full form."""
     validate(params)
-    resolved = copy.deepcopy({k: v for k, v in params.items() if k != "scales"})
-    resolved.update(copy.deepcopy(params["scales"][params["scale"]]))
+    resolved = copy.deepcopy({k: v for k, v in params.items() if k not in ("scales", "claims")})
+    resolved.update(scale_block(params, params["scale"]))
+    resolved["claims"] = {k: expand_rule(v) for k, v in params["claims"].items()}
     return resolved
 
 

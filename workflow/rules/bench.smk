@@ -4,17 +4,17 @@
 rule bench:
     input:
         BENCH_FILES,
-        "results/bench/pipeline.json",
+        paths.bench("pipeline"),
 
 
 rule bench_pipeline:
     input:
         rules.all.input,
     output:
-        "results/bench/pipeline.json",
+        paths.bench("pipeline"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/bench/pipeline.log",
+        paths.log("bench/pipeline"),
     shell:
         "python -m aecopy.cli.bench_pipeline --out {output} > {log} 2>&1"

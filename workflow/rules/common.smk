@@ -1,13 +1,18 @@
-# Helpers shared by the workflow: the resolved params `P`, paths and code dependencies.
+# Helpers shared by the workflow: the resolved params `P`, what a job reads, code dependencies.
+# Paths come from aecopy.paths, input lists and seeds from aecopy.plan: the entry points use the same two.
 import glob
 import os
+
+from aecopy import paths, plan
+from aecopy.claim_ids import experiment_claim_ids
+from aecopy.config import variant_seeds
+from aecopy.params import declare
 
 # Rules call `python`: make it the interpreter running Snakemake (the project's virtual environment).
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 DATASETS = P["datasets"]
 VARIANTS = P["variants"]
-SEEDS = P["seeds"]
 EXPERIMENTS = P["experiments"]
 
 
@@ -16,8 +21,35 @@ def code(*patterns):
     return sorted(f for p in patterns for f in glob.glob(f"src/aecopy/{p}"))
 
 
-CORE_CODE = code("__init__.py", "config.py", "io.py", "cli/__init__.py", "cli/common.py")
-MODEL_CODE = code("models/*.py", "train.py", "datasets.py")
+CORE_CODE = code("__init__.py", "config.py", "claim_ids.py", "io.py", "params.py", "paths.py", "plan.py",
+                 "cli/__init__.py", "cli/common.py")
+MODEL_CODE = code("models/*.py", "train.py", "datasets.py", "inputs.py")
+
+
+def reads(*keys):
+    """The params a job reads, as dotted keys of the resolved params, in the JSON its entry point takes
+    (`--params`). A change to any of them changes this rule's params, so Snakemake reruns the job."""
+    return declare(P, keys)
+
+
+# Params every job that computes with torch reads: its thread count and device fix its numbers.
+TORCH = ("threads", "device")
+
+
+def variant_keys(*variants, dataset=True):
+    """The configs of variants a job builds or loads (a trained checkpoint is checked against its data set)."""
+    keys = [f"variants.{v}" for v in variants]
+    return keys + ([f"datasets.{VARIANTS[v]['dataset']}" for v in variants] if dataset else [])
+
+
+def claim_keys(experiment):
+    """The verdict rules of the claims an experiment makes."""
+    return [("claims", i) for i in experiment_claim_ids(P, experiment)]  # ids may hold dots (E3-a0.5)
+
+
+def with_inputs(description):
+    """(Snakemake input files, the JSON `--inputs` of the entry point) of a plan description."""
+    return plan.files(description), plan.as_json(description)
 
 
 # Each experiment's rule file appends its claims file and figures (and benchmarks their JSON);
@@ -30,40 +62,10 @@ REPORT_FIGURES = []
 BENCH_FILES = []
 
 
-def seeds_of(variant):
-    return VARIANTS[variant].get("seeds", SEEDS)
-
-
 def runs_of(variant):
     """The training output folders of every seed of a variant."""
-    return [run_dir(variant, seed) for seed in seeds_of(variant)]
+    return [paths.run_dir(variant, seed) for seed in variant_seeds(P, variant)]
 
 
-def run_dir(variant, seed):
-    return f"results/train/{variant}/seed{seed}"
-
-
-def final_checkpoint(variant, seed):
-    epoch = max(VARIANTS[variant]["train"]["save_epochs"])
-    return f"{run_dir(variant, seed)}/epoch{epoch:04d}.pt"
-
-
-def eval_set_file(name, size):
-    return f"data/prepared/eval/{name}-{size}.npy"
-
-
-def variant_params(wildcards):
-    return {"variant": VARIANTS[wildcards.variant],
-            "dataset": DATASETS[VARIANTS[wildcards.variant]["dataset"]]}
-
-
-def variant_train_data_of(variant):
-    return f"data/prepared/{VARIANTS[variant]['dataset']}/train.npy"
-
-
-def variant_train_data(wildcards):
-    return variant_train_data_of(wildcards.variant)
-
-
-def dataset_params(wildcards):
-    return {"dataset": DATASETS[wildcards.dataset], "embedded": P["embedded"], "seed": P["seed"]}
+EXPERIMENT_SHELL = ("python -m aecopy.cli.experiment {rule} --rule {rule} --params {params.p:q} "
+                    "--inputs {params.inputs:q} --out-dir {params.out_dir} --figures {output.figures} > {log} 2>&1")

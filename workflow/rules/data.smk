@@ -6,36 +6,45 @@ wildcard_constraints:
     size="[0-9]+",
 
 
+def prepare_keys(dataset):
+    """The embedded photographs are cut by a seeded recipe; user-supplied data may hold unreadable files."""
+    if DATASETS[dataset]["source"] == "embedded":
+        return ["embedded", "seed", "cache_dir"]
+    return ["on_bad_data"]
+
+
 rule prepare:
     input:
         manifest=P["embedded"]["manifest"],
         debs=P["embedded"]["debs_sha256"],
         code=CORE_CODE + code("cli/prepare.py", "data/*.py"),
     output:
-        train="data/prepared/{dataset}/train.npy",
-        val="data/prepared/{dataset}/val.npy",
-        manifest="data/prepared/{dataset}/manifest.csv",
+        train=paths.split("{dataset}", "train"),
+        val=paths.split("{dataset}", "val"),
+        manifest=paths.manifest("{dataset}"),
     params:
-        cfg=dataset_params,
+        p=lambda w: reads(f"datasets.{w.dataset}", *prepare_keys(w.dataset)),
         out_dir=subpath(output.train, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/prepare/{dataset}.log",
+        paths.log("prepare/{dataset}"),
     shell:
-        "python -m aecopy.cli.prepare --dataset {wildcards.dataset} --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m aecopy.cli.prepare --rule {rule} --params {params.p:q} --dataset {wildcards.dataset} "
+        "--out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule prepare_eval:
     input:
         code=CORE_CODE + code("cli/prepare_eval.py", "data/*.py"),
     output:
-        "data/prepared/eval/{name}-{size}.npy",
+        paths.eval_set("{name}", "{size}"),
     params:
-        folder=lambda wildcards: P["eval_sets"][wildcards.name],
+        p=lambda w: reads(f"eval_sets.{w.name}", "on_bad_data"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/prepare_eval/{name}-{size}.log",
+        paths.log("prepare_eval/{name}-{size}"),
     shell:
-        "python -m aecopy.cli.prepare_eval --name {wildcards.name} --size {wildcards.size} --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.prepare_eval --rule {rule} --params {params.p:q} --name {wildcards.name} "
+        "--size {wildcards.size} --out {output} > {log} 2>&1"

@@ -1,21 +1,26 @@
 # Claims of every experiment → results/claims.json, results/metrics.json → results/report.html.
 
+TRAINING_FILES, TRAINING_INPUTS = with_inputs(plan.training_inputs(P))
+
+
 rule training_summary:
     input:
-        runs=[run for variant in VARIANTS for run in runs_of(variant)],
-        code=CORE_CODE + MODEL_CODE + code("cli/training_summary.py", "experiment.py", "report/figures.py"),
+        TRAINING_FILES,
+        code=CORE_CODE + MODEL_CODE + code("cli/training_summary.py", "report/figures.py"),
     output:
-        section="results/training/section.json",
-        figure=report("results/training/loss_curves.png", caption="../report/training.rst", category="Training"),
+        section=paths.TRAINING_SECTION,
+        figure=report(paths.TRAINING_FIGURE, caption="../report/training.rst", category="Training"),
     params:
-        variants=list(VARIANTS),
+        p=reads("threads", "seeds", "variants"),
+        inputs=TRAINING_INPUTS,
         out_dir=subpath(output.section, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/training_summary.log",
+        paths.log("training_summary"),
     shell:
-        "python -m aecopy.cli.training_summary --variants {params.variants} --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m aecopy.cli.training_summary --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+        "--out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule claims:
@@ -23,27 +28,33 @@ rule claims:
         claims=CLAIM_FILES,
         code=CORE_CODE + code("cli/claims.py"),
     output:
-        claims="results/claims.json",
-        metrics="results/metrics.json",
+        claims=paths.claims(),
+        metrics=paths.metrics(),
+    params:
+        p=reads(),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/claims.log",
+        paths.log("claims"),
     shell:
-        "python -m aecopy.cli.claims --inputs {input.claims} --out {output.claims} --metrics {output.metrics} > {log} 2>&1"
+        "python -m aecopy.cli.claims --rule {rule} --params {params.p:q} --inputs {input.claims} "
+        "--out {output.claims} --metrics {output.metrics} > {log} 2>&1"
 
 
 rule report:
     input:
-        claims="results/claims.json",
+        claims=paths.claims(),
         figures=REPORT_FIGURES + [rules.training_summary.output.figure],
         sections=rules.training_summary.output.section,
         code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py"),
     output:
-        "results/report.html",
+        paths.REPORT,
+    params:
+        p=reads("scale"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/report.log",
+        paths.log("report"),
     shell:
-        "python -m aecopy.cli.report --claims {input.claims} --sections {input.sections} --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.report --rule {rule} --params {params.p:q} --claims {input.claims} "
+        "--sections {input.sections} --out {output} > {log} 2>&1"

@@ -1,259 +1,297 @@
 # Input representations: one inversion job per (variant, seed, trained/untrained, BatchNorm mode, input
-# kind) writes results/represent/...pt; the rules e2, e4, e5, e8c, e9, e10 and t turn those files into claims.
+# kind) writes paths.inversion(...); the rules e2, e4, e5, e8c, e9_represent, e10 and t turn those files
+# into claims.
 
 INV = EXPERIMENTS["inversion"]
 E2 = EXPERIMENTS["e2"]
-E4 = EXPERIMENTS["e4"]
-E5 = EXPERIMENTS["e5"]
-E8C = EXPERIMENTS["e8c"]
-E9 = EXPERIMENTS["e9"]
 E10 = EXPERIMENTS["e10"]
 TCHECK = EXPERIMENTS["t"]
+INVERT_CODE = CORE_CODE + MODEL_CODE + code("cli/invert.py", "experiments/invert.py", "procedures/inversion.py",
+                                            "procedures/noise.py", "image_stats.py")
+REPRESENT_CODE = CORE_CODE + code("cli/experiment.py", "experiments/represent.py", "claims.py", "metrics.py",
+                                  "report/figures.py")
+# The inversion settings an inversion job reads (fit_tolerance and min_converged are the experiments').
+INVERSION_KEYS = [f"experiments.inversion.{k}" for k in ("steps", "c", "lr", "start_mean", "start_sd",
+                                                           "reference_sd", "record_every", "max_images", "batch_size")]
 
-INVERSION = "results/represent/{variant}/seed{seed}/{state}-{bn}-{kind}.pt"
-REP_TAGS = [""] + [f"-{name}" for name in P["eval_sets"]]
-REP_EVAL_SETS = sorted({eval_set_file(name, ds["size"]) for ds in DATASETS.values() for name in P["eval_sets"]})
-INVERT_CODE = CORE_CODE + MODEL_CODE + code("cli/invert.py", "procedures/inversion.py", "procedures/noise.py",
-                                            "image_stats.py", "experiment.py")
-REPRESENT_CODE = CORE_CODE + code("cli/represent.py", "claims.py", "metrics.py", "report/figures.py")
 
-E2_SEEDS = E2.get("seeds", seeds_of(E2["variant"]))
-E2_FILES = expand(INVERSION, variant=E2["variant"], seed=E2_SEEDS, state=["trained", "untrained"], bn="train",
-                  kind="clean") + expand(INVERSION, variant=E2["variant"], seed=E2["eval_seeds"],
-                                         state=["trained", "untrained"], bn="eval", kind="clean")
-E4_FILES = expand(INVERSION, variant=E4["variant"], seed=E4.get("seeds", seeds_of(E4["variant"])), state="trained",
-                  bn="train", kind=["noisy", "clean"])
-E5_FILES = expand(INVERSION, variant=[E5["variant"], E5["reference"]], state="trained", bn="train", kind="clean",
-                  seed=E5.get("seeds", sorted(set(seeds_of(E5["variant"])) & set(seeds_of(E5["reference"])))))
-E8C_FILES = expand(INVERSION, variant=[E8C["variant"], E8C["reference"]], state="trained", bn="train", kind="clean",
-                   seed=E8C.get("seeds", sorted(set(seeds_of(E8C["variant"])) & set(seeds_of(E8C["reference"])))))
-E9_FILES = [f for v in (E9["unet"], E9["linear"], E9["dot"], E9["attention_only"])
-            for f in expand(INVERSION, variant=v, seed=seeds_of(v), state="trained", bn="train", kind="clean")]
-E10_FILES = expand(INVERSION, variant=E10["variant"], seed=seeds_of(E10["variant"]), state=["trained", "untrained"],
-                   bn="train", kind="clean")
-E10_TAGS = [""]
-if E10["vit_b_32_weights"]:
-    E10_FILES += expand("results/represent/vit_b_32/{state}.pt", state=["trained", "untrained"])
-    E10_TAGS.append("-vit_b_32")
-T_FILES = expand(INVERSION, variant=TCHECK["variant"], seed=seeds_of(TCHECK["variant"]), state=["trained", "untrained"],
-                 bn="train", kind="clean")
+def invert_keys(variant, trained, noisy):
+    layer_keys = [f"experiments.inversion.overrides.{variant}", f"experiments.inversion.layers.{variant}"]
+    if variant == plan.VIT_B_32:
+        data = ["experiments.e10.variant", "experiments.e10.vit_b_32_image_size", f"variants.{E10['variant']}.dataset"]
+    else:
+        data = variant_keys(variant, dataset=trained)
+    return [*TORCH, "seed", *INVERSION_KEYS, *layer_keys, *data] + (["experiments.e4.alpha"] if noisy else [])
+
+
+def invert_inputs(wildcards, state):
+    return plan.invert_inputs(P, wildcards.variant, getattr(wildcards, "seed", 0), state)
+
+
+INVERT_SHELL = ("python -m aecopy.cli.invert --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+                "--variant {params.variant} --seed {params.seed} --state {params.state} --bn {params.bn} "
+                "--kind {params.kind} {params.weights} --out {output} > {log} 2>&1")
 
 
 rule invert_trained:
     input:
-        run="results/train/{variant}/seed{seed}",
-        val=lambda wildcards: f"data/prepared/{VARIANTS[wildcards.variant]['dataset']}/val.npy",
-        eval_sets=REP_EVAL_SETS,
+        lambda w: plan.files(invert_inputs(w, "trained")),
         code=INVERT_CODE,
     output:
-        "results/represent/{variant}/seed{seed}/trained-{bn}-{kind}.pt",
+        paths.inversion("{variant}", "{seed}", "trained", "{bn}", "{kind}"),
     wildcard_constraints:
         bn="train|eval",
         kind="clean|noisy",
+    params:
+        p=lambda w: reads(*invert_keys(w.variant, True, w.kind == "noisy")),
+        inputs=lambda w: plan.as_json(invert_inputs(w, "trained")),
+        variant=lambda w: w.variant, seed=lambda w: w.seed, state="trained", bn=lambda w: w.bn,
+        kind=lambda w: w.kind, weights="",
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/represent/{variant}-seed{seed}-trained-{bn}-{kind}.log",
+        paths.log("represent/{variant}-seed{seed}-trained-{bn}-{kind}"),
     resources:
         gpu=1 if P["device"] != "cpu" else 0,
     shell:
-        "python -m aecopy.cli.invert --variant {wildcards.variant} --seed {wildcards.seed} --state trained "
-        "--bn {wildcards.bn} --kind {wildcards.kind} --out {output} > {log} 2>&1"
+        INVERT_SHELL
 
 
 rule invert_untrained:
     input:
-        val=lambda wildcards: f"data/prepared/{VARIANTS[wildcards.variant]['dataset']}/val.npy",
-        eval_sets=REP_EVAL_SETS,
+        lambda w: plan.files(invert_inputs(w, "untrained")),
         code=INVERT_CODE,
     output:
-        "results/represent/{variant}/seed{seed}/untrained-{bn}-{kind}.pt",
+        paths.inversion("{variant}", "{seed}", "untrained", "{bn}", "{kind}"),
     wildcard_constraints:
         bn="train|eval",
         kind="clean|noisy",
+    params:
+        p=lambda w: reads(*invert_keys(w.variant, False, w.kind == "noisy")),
+        inputs=lambda w: plan.as_json(invert_inputs(w, "untrained")),
+        variant=lambda w: w.variant, seed=lambda w: w.seed, state="untrained", bn=lambda w: w.bn,
+        kind=lambda w: w.kind, weights="",
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/represent/{variant}-seed{seed}-untrained-{bn}-{kind}.log",
+        paths.log("represent/{variant}-seed{seed}-untrained-{bn}-{kind}"),
     resources:
         gpu=1 if P["device"] != "cpu" else 0,
     shell:
-        "python -m aecopy.cli.invert --variant {wildcards.variant} --seed {wildcards.seed} --state untrained "
-        "--bn {wildcards.bn} --kind {wildcards.kind} --out {output} > {log} 2>&1"
+        INVERT_SHELL
 
 
 if E10["vit_b_32_weights"]:
 
     rule invert_vit_b_32:
         input:
+            lambda w: plan.files(invert_inputs(w, w.state)),
             weights=E10["vit_b_32_weights"],
-            val=f"data/prepared/{VARIANTS[E10['variant']]['dataset']}/val.npy",
-            eval_sets=REP_EVAL_SETS,
             code=INVERT_CODE,
         output:
-            "results/represent/vit_b_32/{state}.pt",
+            paths.vit_b_32_inversion("{state}"),
         wildcard_constraints:
             state="trained|untrained",
+        params:
+            p=lambda w: reads(*invert_keys(plan.VIT_B_32, w.state == "trained", False)),
+            inputs=lambda w: plan.as_json(invert_inputs(w, w.state)),
+            variant=plan.VIT_B_32, seed=0, state=lambda w: w.state, bn="train", kind="clean",
+            weights=f"--weights {E10['vit_b_32_weights']}",
         threads: P["threads"]
         conda:
             "../envs/aecopy.yaml"
         log:
-            "logs/represent/vit_b_32-{state}.log",
+            paths.log("represent/vit_b_32-{state}"),
         resources:
             gpu=1 if P["device"] != "cpu" else 0,
         shell:
-            "python -m aecopy.cli.invert --variant vit_b_32 --seed 0 --state {wildcards.state} "
-            "--weights {input.weights} --out {output} > {log} 2>&1"
+            INVERT_SHELL
+
+
+def represent_rule_inputs(experiment):
+    return with_inputs(plan.represent_inputs(P, experiment))
+
+
+CONVERGENCE = ("experiments.inversion.fit_tolerance", "experiments.inversion.min_converged")
+E2_FILES, E2_INPUTS = represent_rule_inputs("e2")
+E4_FILES, E4_INPUTS = represent_rule_inputs("e4")
+E5_FILES, E5_INPUTS = represent_rule_inputs("e5")
+E8C_FILES, E8C_INPUTS = represent_rule_inputs("e8c")
+E9_FILES, E9_INPUTS = represent_rule_inputs("e9_represent")
+E10_FILES, E10_INPUTS = represent_rule_inputs("e10")
+T_FILES, T_INPUTS = represent_rule_inputs("t")
+
+
+def represent_keys(experiment, block, *variants):
+    return ["threads", "seed", "scale", f"experiments.{block}", *CONVERGENCE,
+            *[f"variants.{v}.dataset" for v in variants], *claim_keys(experiment)]
 
 
 rule e2:
     input:
-        runs=E2_FILES,
-        code=REPRESENT_CODE,
+        E2_FILES,
+        code=REPRESENT_CODE + code("experiments/e2.py"),
     output:
-        claims="results/e2/claims.json",
-        metrics="results/e2/metrics.json",
-        figures=[f"results/e2/{kind}{tag}.png" for kind in ("rows", "rows_eval", "noise", "noise_eval")
-                 for tag in REP_TAGS]
-        + ["results/e2/convergence.png"],
+        claims=paths.claims("e2"),
+        metrics=paths.metrics("e2"),
+        figures=[paths.experiment_file("e2", f) for f in plan.figures(P, "e2")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("e2", "e2", E2["variant"])),
+        inputs=E2_INPUTS,
+        out_dir=paths.experiment_dir("e2"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e2.log",
+        paths.log("e2"),
     shell:
-        "python -m aecopy.cli.represent e2 --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e4:
     input:
-        runs=E4_FILES,
-        code=REPRESENT_CODE,
+        E4_FILES,
+        code=REPRESENT_CODE + code("experiments/e4.py"),
     output:
-        claims="results/e4/claims.json",
-        metrics="results/e4/metrics.json",
-        figures=[f"results/e4/{kind}{tag}.png" for kind in ("rows", "ratio_hist") for tag in REP_TAGS],
+        claims=paths.claims("e4"),
+        metrics=paths.metrics("e4"),
+        figures=[paths.experiment_file("e4", f) for f in plan.figures(P, "e4")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("e4", "e4", EXPERIMENTS["e4"]["variant"])),
+        inputs=E4_INPUTS,
+        out_dir=paths.experiment_dir("e4"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e4.log",
+        paths.log("e4"),
     shell:
-        "python -m aecopy.cli.represent e4 --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e5:
     input:
-        runs=E5_FILES,
-        code=REPRESENT_CODE,
+        E5_FILES,
+        code=REPRESENT_CODE + code("experiments/e5.py"),
     output:
-        claims="results/e5/claims.json",
-        metrics="results/e5/metrics.json",
-        figures=[f"results/e5/{kind}{tag}.png" for kind in ("rows", "errors") for tag in REP_TAGS],
+        claims=paths.claims("e5"),
+        metrics=paths.metrics("e5"),
+        figures=[paths.experiment_file("e5", f) for f in plan.figures(P, "e5")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("e5", "e5", EXPERIMENTS["e5"]["variant"])),
+        inputs=E5_INPUTS,
+        out_dir=paths.experiment_dir("e5"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e5.log",
+        paths.log("e5"),
     shell:
-        "python -m aecopy.cli.represent e5 --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e8c:
     input:
-        runs=E8C_FILES,
-        code=REPRESENT_CODE,
+        E8C_FILES,
+        code=REPRESENT_CODE + code("experiments/e8c.py"),
     output:
-        claims="results/e8c/claims.json",
-        metrics="results/e8c/metrics.json",
-        figures=[f"results/e8c/rows{tag}.png" for tag in REP_TAGS],
+        claims=paths.claims("e8c"),
+        metrics=paths.metrics("e8c"),
+        figures=[paths.experiment_file("e8c", f) for f in plan.figures(P, "e8c")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("e8c", "e8c", EXPERIMENTS["e8c"]["variant"])),
+        inputs=E8C_INPUTS,
+        out_dir=paths.experiment_dir("e8c"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e8c.log",
+        paths.log("e8c"),
     shell:
-        "python -m aecopy.cli.represent e8c --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e9_represent:
     input:
-        runs=E9_FILES,
-        code=REPRESENT_CODE,
+        E9_FILES,
+        code=REPRESENT_CODE + code("experiments/e9_represent.py"),
     output:
-        claims="results/e9_represent/claims.json",
-        metrics="results/e9_represent/metrics.json",
-        figures=[f"results/e9_represent/rows{tag}.png" for tag in REP_TAGS],
+        claims=paths.claims("e9_represent"),
+        metrics=paths.metrics("e9_represent"),
+        figures=[paths.experiment_file("e9_represent", f) for f in plan.figures(P, "e9_represent")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("e9_represent", "e9", EXPERIMENTS["e9"]["linear"])),
+        inputs=E9_INPUTS,
+        out_dir=paths.experiment_dir("e9_represent"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e9_represent.log",
+        paths.log("e9_represent"),
     shell:
-        "python -m aecopy.cli.represent e9 --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e10:
     input:
-        runs=E10_FILES,
-        code=REPRESENT_CODE,
+        E10_FILES,
+        code=REPRESENT_CODE + code("experiments/e10.py"),
     output:
-        claims="results/e10/claims.json",
-        metrics="results/e10/metrics.json",
-        figures=[f"results/e10/rows{vit}{tag}.png" for vit in E10_TAGS for tag in REP_TAGS],
+        claims=paths.claims("e10"),
+        metrics=paths.metrics("e10"),
+        figures=[paths.experiment_file("e10", f) for f in plan.figures(P, "e10")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("e10", "e10", E10["variant"])),
+        inputs=E10_INPUTS,
+        out_dir=paths.experiment_dir("e10"),
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e10.log",
+        paths.log("e10"),
     shell:
-        "python -m aecopy.cli.represent e10 --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule t:
     input:
-        runs=T_FILES,
-        val=f"data/prepared/{VARIANTS[TCHECK['variant']]['dataset']}/val.npy",
-        code=REPRESENT_CODE + code("cli/noninvertible.py", "procedures/noninvertible.py", "procedures/inversion.py"),
+        T_FILES,
+        code=REPRESENT_CODE + code("experiments/t.py", "procedures/noninvertible.py", "procedures/inversion.py"),
     output:
-        claims="results/t/claims.json",
-        metrics="results/t/metrics.json",
-        sweep="results/t/sweep.csv",
-        figures=["results/t/ks_width.png", "results/t/ks_depth.png"]
-        + [f"results/t/{kind}{tag}.png" for kind in ("ks_trained", "rows") for tag in REP_TAGS],
+        claims=paths.claims("t"),
+        metrics=paths.metrics("t"),
+        figures=[paths.experiment_file("t", f) for f in plan.figures(P, "t")],
     params:
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*represent_keys("t", "t", TCHECK["variant"]), "experiments.inversion.start_mean",
+                "experiments.inversion.start_sd", "experiments.inversion.reference_sd"),
+        inputs=T_INPUTS,
+        out_dir=paths.experiment_dir("t"),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/t.log",
+        paths.log("t"),
     shell:
-        "python -m aecopy.cli.noninvertible --inputs {input.runs} --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
+
+
+BENCH_INVERSION_FILES, BENCH_INVERSION_INPUTS = with_inputs(plan.bench_inversion_inputs(P))
 
 
 rule bench_inversion:
     input:
-        run=f"results/train/{E2['variant']}/seed{min(E2_SEEDS)}",
-        val=f"data/prepared/{VARIANTS[E2['variant']]['dataset']}/val.npy",
+        BENCH_INVERSION_FILES,
         code=INVERT_CODE + code("cli/bench_inversion.py"),
     output:
-        "results/bench/inversion.json",
+        paths.bench("inversion"),
+    params:
+        p=reads(*TORCH, "seed", "seeds", "experiments.inversion", "experiments.e2.variant",
+                *variant_keys(E2["variant"])),
+        inputs=BENCH_INVERSION_INPUTS,
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/bench/inversion.log",
+        paths.log("bench/inversion"),
     shell:
-        "python -m aecopy.cli.bench_inversion --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.bench_inversion --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+        "--out {output} > {log} 2>&1"
 
 
 for _rule in (rules.e2, rules.e4, rules.e5, rules.e8c, rules.e9_represent, rules.e10, rules.t):

@@ -3,96 +3,78 @@
 E3 = EXPERIMENTS["e3"]
 E6 = EXPERIMENTS["e6"]
 E7 = EXPERIMENTS["e7"]
-
-E3_VARIANTS = list(dict.fromkeys([E3["reference"], *E3["bn_pair"], E3["batch1"], *E3["attention"]]))
-E3_TAGS = [""] + [f"-{name}" for name in P["eval_sets"]]
-E3_DATASETS = sorted({VARIANTS[v]["dataset"] for v in E3_VARIANTS})
-E6_SEEDS = seeds_of(E6["variant"])[: E6["max_seeds"]]
-E7_DATASETS = sorted({VARIANTS[v]["dataset"] for v in E7["variants"]})
-SAMPLE_CODE = CORE_CODE + MODEL_CODE + code("experiment.py", "claims.py", "distribution.py", "image_stats.py",
+SAMPLE_CODE = CORE_CODE + MODEL_CODE + code("cli/experiment.py", "claims.py", "distribution.py", "image_stats.py",
                                             "procedures/noise.py", "report/figures.py")
+E3_FILES, E3_INPUTS = with_inputs(plan.sample_inputs(P, "e3"))
+E6_FILES, E6_INPUTS = with_inputs(plan.sample_inputs(P, "e6"))
+E7_FILES, E7_INPUTS = with_inputs(plan.sample_inputs(P, "e7"))
 
 
 rule e3:
     input:
-        runs=[run for v in E3_VARIANTS for run in runs_of(v)],
-        data=[f"data/prepared/{d}/{split}.npy" for d in E3_DATASETS for split in ("train", "val")],
-        eval_sets=sorted({eval_set_file(name, DATASETS[d]["size"]) for d in E3_DATASETS for name in P["eval_sets"]}),
-        code=SAMPLE_CODE + code("cli/e3.py", "procedures/denoise.py", "baselines.py"),
+        E3_FILES,
+        code=SAMPLE_CODE + code("experiments/e3.py", "procedures/denoise.py", "baselines.py"),
     output:
-        claims="results/e3/claims.json",
-        metrics="results/e3/metrics.json",
-        figures=[
-            report(f, caption="../report/e3.rst", category="E3, E8, E9: denoising")
-            for f in [f"results/e3/{kind}{tag}.png"
-                      for kind in ("denoise", "ratio", "psnr", "ssim", "batchnorm", "batch1", "attention")
-                      for tag in E3_TAGS]
-        ],
+        claims=paths.claims("e3"),
+        metrics=paths.metrics("e3"),
+        figures=[report(paths.experiment_file("e3", f), caption="../report/e3.rst", category="E3, E8, E9: denoising")
+                 for f in plan.figures(P, "e3")],
     params:
-        cfg=E3,
-        rules={k: v for k, v in P["claims"].items() if k.split("-")[0] in ("E3", "E8a", "E8b", "E9")},
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e3", *variant_keys(*plan.e3_variants(P)),
+                *claim_keys("e3")),
+        inputs=E3_INPUTS,
+        out_dir=paths.experiment_dir("e3"),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e3.log",
+        paths.log("e3"),
     shell:
-        "python -m aecopy.cli.e3 --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e6:
     input:
-        runs=[run_dir(E6["variant"], seed) for seed in E6_SEEDS],
-        data=[f"data/prepared/{VARIANTS[E6['variant']]['dataset']}/{split}.npy" for split in ("train", "val")],
-        code=SAMPLE_CODE + code("cli/e6.py", "procedures/walk.py"),
+        E6_FILES,
+        code=SAMPLE_CODE + code("experiments/e6.py", "procedures/walk.py"),
     output:
-        claims="results/e6/claims.json",
-        metrics="results/e6/metrics.json",
-        figures=[
-            report(f"results/e6/{name}", caption="../report/e6.rst", category="E6: manifold walks")
-            for name in ("walk-noisefree.gif", "walk-noisy.gif", "strip-noisefree.png", "strip-noisy.png",
-                         "curve.png", "distances.png")
-        ],
+        claims=paths.claims("e6"),
+        metrics=paths.metrics("e6"),
+        figures=[report(paths.experiment_file("e6", f), caption="../report/e6.rst", category="E6: manifold walks")
+                 for f in plan.figures(P, "e6")],
     params:
-        cfg=E6,
-        train=VARIANTS[E6["variant"]]["train"],
-        rules={k: v for k, v in P["claims"].items() if k.startswith("E6")},
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e6", *variant_keys(E6["variant"]), *claim_keys("e6")),
+        inputs=E6_INPUTS,
+        out_dir=paths.experiment_dir("e6"),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e6.log",
+        paths.log("e6"),
     shell:
-        "python -m aecopy.cli.e6 --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 rule e7:
     input:
-        runs=[run for v in E7["variants"] for run in runs_of(v)[: E7["max_seeds"]]],
-        data=[f"data/prepared/{d}/{split}.npy" for d in E7_DATASETS for split in ("train", "val")],
-        code=SAMPLE_CODE + code("cli/e7.py", "procedures/generate.py"),
+        E7_FILES,
+        code=SAMPLE_CODE + code("experiments/e7.py", "procedures/generate.py"),
     output:
-        claims="results/e7/claims.json",
-        metrics="results/e7/metrics.json",
-        figures=[
-            report(f, caption="../report/e7.rst", category="E7: generation")
-            for f in [f"results/e7/strip-{v}-N{n}.png" for v in E7["variants"] for n in E7["steps"]]
-            + [f"results/e7/samples-N{n}.png" for n in E7["steps"]]
-            + [f"results/e7/{name}.png" for name in ("nearest", "swd", "detail_coherence")]
-        ],
+        claims=paths.claims("e7"),
+        metrics=paths.metrics("e7"),
+        figures=[report(paths.experiment_file("e7", f), caption="../report/e7.rst", category="E7: generation")
+                 for f in plan.figures(P, "e7")],
     params:
-        cfg=E7,
-        rules={k: v for k, v in P["claims"].items() if k.startswith("E7")},
-        out_dir=subpath(output.claims, parent=True),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e7", *variant_keys(*E7["variants"]), *claim_keys("e7")),
+        inputs=E7_INPUTS,
+        out_dir=paths.experiment_dir("e7"),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/e7.log",
+        paths.log("e7"),
     shell:
-        "python -m aecopy.cli.e7 --out-dir {params.out_dir} > {log} 2>&1"
+        EXPERIMENT_SHELL
 
 
 CLAIM_FILES.extend([rules.e3.output.claims, rules.e6.output.claims, rules.e7.output.claims])

@@ -5,39 +5,50 @@ wildcard_constraints:
     seed="[0-9]+",
 
 
+def train_inputs(wildcards):
+    return plan.train_inputs(P, wildcards.variant)
+
+
 rule train:
     input:
-        data=variant_train_data,
+        data=lambda w: plan.files(train_inputs(w)),
         code=CORE_CODE + MODEL_CODE + code("cli/train.py"),
     output:
-        directory("results/train/{variant}/seed{seed}"),
+        directory(paths.run_dir("{variant}", "{seed}")),
     params:
-        cfg=variant_params,
+        p=lambda w: reads(*TORCH, *variant_keys(w.variant)),
+        inputs=lambda w: plan.as_json(train_inputs(w)),
         launcher=LAUNCHER,
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/train/{variant}-seed{seed}.log",
+        paths.log("train/{variant}-seed{seed}"),
     resources:
         gpu=P["gpus"] if P["device"] != "cpu" else 0,
     shell:
-        "{params.launcher} -m aecopy.cli.train --variant {wildcards.variant} --seed {wildcards.seed} --out-dir {output} > {log} 2>&1"
+        "{params.launcher} -m aecopy.cli.train --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+        "--variant {wildcards.variant} --seed {wildcards.seed} --out-dir {output} > {log} 2>&1"
+
+
+BENCH_TRAIN_VARIANTS = ("fc", "unet", "attn_unet")
 
 
 rule bench_train:
     input:
-        data=[variant_train_data_of(v) for v in ("fc", "unet", "attn_unet")],
-        code=CORE_CODE + MODEL_CODE + code("cli/bench_train.py", "bench.py"),
+        data=[paths.split(VARIANTS[v]["dataset"], "train") for v in BENCH_TRAIN_VARIANTS],
+        code=CORE_CODE + MODEL_CODE + code("cli/bench_train.py", "benchmarks/train.py", "bench.py"),
     output:
-        "results/bench/train.json",
+        paths.bench("train"),
+    params:
+        p=reads("threads", "embedded", "cache_dir", *variant_keys(*BENCH_TRAIN_VARIANTS)),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
     log:
-        "logs/bench/train.log",
+        paths.log("bench/train"),
     shell:
-        "python -m aecopy.cli.bench_train --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.bench_train --rule {rule} --params {params.p:q} --out {output} > {log} 2>&1"
 
 
 BENCH_FILES.append(rules.bench_train.output[0])

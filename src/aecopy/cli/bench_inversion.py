@@ -5,27 +5,30 @@ import time
 
 import torch
 
-from .. import datasets
-from ..experiment import load_trained
+from .. import datasets, plan
+from ..experiments.invert import SETTINGS, settings_for
+from ..inputs import Inputs
 from ..io import write_json
 from ..procedures.inversion import invert_layer, start_like
 from ..train import to_input
-from .common import device, log, parser, setup
-from .invert import SETTINGS, settings_for
+from .common import device, guarded, log, parser, setup
 
 
+@guarded
 def main(argv=None) -> None:
     p = parser(__doc__)
+    p.add_argument("--inputs", required=True, help="JSON description of the input files (aecopy.plan)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     params = setup(args)
+    inputs = Inputs.from_json(args.inputs, params)
     bench = params["experiments"]["inversion"]["bench"]
     variant = params["experiments"]["e2"]["variant"]
     cfg = params["variants"][variant]
     dev = device(params)
-    seed = min(params["variants"][variant].get("seeds", params["seeds"]))
-    model, _ = load_trained(params, variant, seed, device=dev)
-    val = datasets.load_split(cfg["dataset"], "val")
+    seed = plan.bench_inversion_seed(params)
+    model, _ = inputs.model(variant, seed, device=dev)
+    val = inputs.split(cfg["dataset"], "val")
     x = to_input(val[datasets.spread_indices(val.shape[0], bench["images"])], cfg["image_size"], dev)
     kw = {k: settings_for(params["experiments"]["inversion"], variant)[k] for k in SETTINGS}
     kw["steps"] = bench["steps"]

@@ -1,6 +1,7 @@
 """Benchmark `bench`: the cost of a no-op — `snakemake -n` and `dvc status` once everything is built."""
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 
 from ..io import write_json
-from .common import log, parser, setup
+from .common import log
 
 TARGET_SECONDS = 5.0
 
@@ -27,11 +28,10 @@ def seconds(cmd: list[str], rounds: int) -> dict:
 
 
 def main(argv=None) -> None:
-    p = parser(__doc__)
+    p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", required=True)
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args(argv)
-    setup(args)
     bindir = Path(sys.executable).parent
     # --nolock: this job runs inside a Snakemake run that holds the lock.
     smk = seconds([str(bindir / "snakemake"), "-n", "--nolock", "--quiet"], args.rounds)

@@ -11,7 +11,7 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--metrics", required=True, help="flat {id: {value, ci_low, ci_high}} for `dvc metrics`")
     args = p.parse_args(argv)
-    setup(args)
+    setup(args, torch_threads=False)
     claims = [c for path in args.inputs for c in read_json(path)]
     ids = [c["id"] for c in claims]
     dupes = sorted({i for i in ids if ids.count(i) > 1})

@@ -1,102 +1,15 @@
 """Rule `invert_*`: input representations of one model (trained or untrained, one seed) on every
-evaluation set, written to one file that experiments E2, E4, E5, E8c, E9, E10 and T read."""
+evaluation set (experiments.invert), written to one file."""
 from __future__ import annotations
 
-import time
-
-import torch
-import torch.nn.functional as F
-
-from ..experiment import evaluation_sets, load_trained, untrained
+from ..experiments.invert import run
+from ..inputs import Inputs
 from ..io import save_torch
-from ..models.vit import vit_b_32_from_state_dict
-from ..procedures.inversion import aligned_error, inversion_mode, invert_layer
-from ..procedures.noise import corrupt
-from ..train import to_input
-from .common import device, log, parser, setup
-
-VIT_B_32 = "vit_b_32"  # torchvision's ViT-B/32 from a user-supplied state dict (E10), not a params variant
-SETTINGS = ("steps", "c", "lr", "start_mean", "start_sd", "reference_sd", "record_every")
+from ..plan import VIT_B_32
+from .common import device, guarded, parser, setup
 
 
-def settings_for(inv: dict, variant: str) -> dict:
-    """The inversion block of params with the variant's overrides applied."""
-    base = {k: v for k, v in inv.items() if k not in ("layers", "overrides", "bench")}
-    return {**base, **inv["overrides"].get(variant, {})}
-
-
-def subject(params: dict, variant: str, seed: int, state: str, weights: str | None = None, dev="cpu"):
-    """(model, image size, dataset, layers) to invert: a params variant, or torchvision's vit_b_32."""
-    layers = list(params["experiments"]["inversion"]["layers"].get(variant, ["output"]))
-    if variant == VIT_B_32:
-        e10 = params["experiments"]["e10"]
-        torch.manual_seed(seed)
-        model = vit_b_32_from_state_dict(weights if state == "trained" else None).to(dev)
-        return model, e10["vit_b_32_image_size"], params["variants"][e10["variant"]]["dataset"], layers
-    cfg = params["variants"][variant]
-    if state == "trained":
-        model = load_trained(params, variant, seed, device=dev)[0]
-    else:
-        model = untrained(params, variant, seed, dev)
-    return model, cfg["image_size"], cfg["dataset"], layers
-
-
-def prepare(images_u8: torch.Tensor, image_size: int, dev) -> torch.Tensor:
-    """uint8 patches → float [0, 1] at `image_size`: area-downsampled, or bilinear-upsampled (vit_b_32's 224²)."""
-    if images_u8.shape[-1] >= image_size:
-        return to_input(images_u8, image_size, dev)
-    x = images_u8.to(dev).float().div(255.0)  # (B, 3, S, S)
-    return F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False).clamp(0, 1)
-
-
-@torch.no_grad()
-def reconstruct(model, x: torch.Tensor, eval_mode: bool) -> torch.Tensor:
-    """O(x) as the model is used (E1, E3): the images as one batch, train-mode BatchNorm with batch
-    statistics (or eval mode). BatchNorm's running statistics are restored afterwards."""
-    buffers = {k: v.clone() for k, v in model.named_buffers()}
-    was_training = model.training
-    model.train(not eval_mode)
-    try:
-        return model(x)  # (B, C, H, W)
-    finally:
-        model.train(was_training)
-        for k, v in model.named_buffers():
-            v.copy_(buffers[k])
-
-
-def invert_set(model, x: torch.Tensor, layers: list[str], settings: dict, eval_mode: bool, seed: int,
-               noisy_alpha: float | None = None) -> dict:
-    """Invert every layer for the images x (B, C, H, W), `batch_size` images at a time.
-
-    With `noisy_alpha` the inverted input is x̂ = α·x + (1−α)·n (E4); the clean x is kept beside it.
-    Starts and reference noise come from generators seeded by `seed` alone, so a trained and an
-    untrained model (and every training seed) see the same starts: their comparison is paired.
-    Autoencoders also get their reconstruction O(input) as the model is used (`reconstruct`) and the
-    error of the function that is inverted (per-image BatchNorm statistics), recon_single_aligned.
-    """
-    x_in = x if noisy_alpha is None else corrupt(x, noisy_alpha, torch.Generator().manual_seed(seed + 500))
-    out: dict = {"x": x.cpu(), "input": x_in.cpu(), "layers": {}}
-    bs = settings["batch_size"]
-    if getattr(model, "task", "autoencode") == "autoencode":
-        recon = reconstruct(model, x_in, eval_mode)
-        out["recon"] = recon.cpu()
-        out["recon_error"] = ((recon - x_in).flatten(1).norm(dim=1) / x_in.flatten(1).norm(dim=1)).cpu()
-        out["recon_aligned"] = aligned_error(recon, x_in).cpu()
-        with inversion_mode(model, eval_mode), torch.no_grad():
-            single = torch.cat([model(x_in[i:i + bs]) for i in range(0, len(x_in), bs)])
-        out["recon_single_aligned"] = aligned_error(single, x_in).cpu()
-    kw = {k: settings[k] for k in SETTINGS}
-    for j, layer in enumerate(layers):
-        gen = torch.Generator().manual_seed(seed + 10 * j)
-        parts = [invert_layer(model, x_in[i:i + bs], layer, gen, eval_mode=eval_mode, **kw)
-                 for i in range(0, len(x_in), bs)]
-        res = {k: torch.cat([p[k] for p in parts], dim=1 if k == "loss" else 0).cpu()
-               for k in parts[0] if k != "record_steps"}
-        res["record_steps"] = parts[0]["record_steps"]
-        out["layers"][layer] = res
-    return out
-
-
+@guarded
 def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--variant", required=True, help=f"a params variant, or {VIT_B_32}")
@@ -107,28 +20,12 @@ def main(argv=None) -> None:
     p.add_argument("--kind", choices=("clean", "noisy"), default="clean",
                    help="invert x, or x̂ = α·x + (1−α)·n with E4's α")
     p.add_argument("--weights", default=None, help=f"state dict of {VIT_B_32} (its trained state)")
+    p.add_argument("--inputs", required=True, help="JSON description of the input files (aecopy.plan)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     params = setup(args)
-    dev = device(params)
-    settings = settings_for(params["experiments"]["inversion"], args.variant)
-    model, size, dataset, layers = subject(params, args.variant, args.seed, args.state, args.weights, dev)
-    alpha = params["experiments"]["e4"]["alpha"] if args.kind == "noisy" else None
-    sets = evaluation_sets(params, dataset, settings["max_images"])
-    t0 = time.perf_counter()
-    result = {"variant": args.variant, "seed": args.seed, "state": args.state, "bn": args.bn, "kind": args.kind,
-              "alpha": alpha, "layers": layers, "settings": settings, "sets": {}}
-    for k, (name, imgs) in enumerate(sets.items()):
-        seed = params["seed"] * 7919 + 1000 * k
-        result["sets"][name] = invert_set(model, prepare(imgs, size, dev), layers, settings, args.bn == "eval",
-                                          seed, alpha)
-        for layer, res in result["sets"][name]["layers"].items():
-            log(f"{args.variant} seed {args.seed} {args.state} bn={args.bn} {args.kind} {name} {layer}: medians "
-                f"fit {res['fit'].median():.3f}, fit/reference {res['fit_ref'].median():.2f}, gap "
-                f"{res['gap'].median():.3f}; means rel error {res['rel_error'].mean():.3f}, aligned error "
-                f"{res['aligned_error'].mean():.3f}, noise {res['noise'].mean():.2f}")
-    result["seconds"] = time.perf_counter() - t0
-    log(f"{len(sets)} set(s) in {result['seconds']:.1f} s")
+    result = run(params, Inputs.from_json(args.inputs, params), args.variant, args.seed, args.state, args.bn,
+                 args.kind, args.weights, device(params))
     save_torch(args.out, result)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import debian, patches, sources
-from .common import log, parser, setup
+from .common import guarded, log, parser, setup
 
 
 def embedded(params: dict, size: int):
@@ -48,12 +48,13 @@ def user_supplied(ds: dict, on_bad: str):
     return np.ascontiguousarray(train_imgs), np.ascontiguousarray(val_imgs), manifest
 
 
+@guarded
 def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--dataset", required=True, help="a key of params' datasets")
     p.add_argument("--out-dir", required=True)
     args = p.parse_args(argv)
-    params = setup(args)
+    params = setup(args, torch_threads=False)
     ds = params["datasets"][args.dataset]
     with warnings.catch_warnings():
         warnings.simplefilter("always")

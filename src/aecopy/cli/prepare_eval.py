@@ -7,16 +7,17 @@ import numpy as np
 
 from ..data import debian, sources
 from ..io import atomic_path
-from .common import log, parser, setup
+from .common import guarded, log, parser, setup
 
 
+@guarded
 def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--name", required=True)
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    params = setup(args)
+    params = setup(args, torch_threads=False)
     folder = Path(params["eval_sets"][args.name])
     if not folder.is_dir():
         raise SystemExit(f"error: eval_sets.{args.name}: {folder} is not a folder of images")

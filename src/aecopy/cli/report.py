@@ -18,7 +18,7 @@ def main(argv=None) -> None:
     p.add_argument("--sections", nargs="*", default=[], help="extra section JSON files (e.g. training)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    params = setup(args)
+    params = setup(args, torch_threads=False)
     claims = read_json(args.claims)
     title = f"Autoencoders: Learning by Copying — reproduction report ({params['scale']} scale)"
     write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, SECTIONS,

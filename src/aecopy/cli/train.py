@@ -8,25 +8,29 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from .. import datasets
+from .. import paths
+from ..inputs import Inputs
 from ..io import atomic_path, load_torch
 from ..train import code_key, make_spec, run_key, train
-from .common import device, log, parser, setup
+from .common import device, guarded, log, parser, setup
 
 
+@guarded
 def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--variant", required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--out-dir", required=True, help="results/train/{variant}/seed{seed}")
-    p.add_argument("--work-dir", default=None, help="resume state (default: .cache/train/{variant}/seed{seed}/{config key}-{code key})")
+    p.add_argument("--inputs", required=True, help="JSON description of the input files (aecopy.plan)")
+    p.add_argument("--out-dir", required=True, help="the training run's folder (paths.run_dir)")
+    p.add_argument("--work-dir", default=None, help="resume state (default: paths.resume_dir)")
     args = p.parse_args(argv)
     params = setup(args)
+    inputs = Inputs.from_json(args.inputs, params)
     cfg = params["variants"][args.variant]
     spec = make_spec(args.variant, cfg, params["datasets"][cfg["dataset"]], args.seed)
-    work_dir = Path(args.work_dir or f".cache/train/{args.variant}/seed{args.seed}/{run_key(spec)}-{code_key()}")
-    images = datasets.load_split(cfg["dataset"], "train")
-    labels = datasets.load_labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
+    work_dir = Path(args.work_dir or paths.resume_dir(args.variant, args.seed, f"{run_key(spec)}-{code_key()}"))
+    images = inputs.split(cfg["dataset"], "train")
+    labels = inputs.labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
     dev = device(params)
     rank = 0
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched by torchrun: one process per GPU

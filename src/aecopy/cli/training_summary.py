@@ -4,28 +4,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from ..experiment import untrained, variant_seeds
+from ..config import variant_seeds
+from ..inputs import Inputs, untrained_model
 from ..io import write_json
 from ..report import figures
-from .common import parser, setup
+from .common import guarded, parser, setup
 
 
+@guarded
 def main(argv=None) -> None:
     p = parser(__doc__)
-    p.add_argument("--variants", nargs="+", required=True)
+    p.add_argument("--inputs", required=True, help="JSON description of the input files (aecopy.plan)")
     p.add_argument("--out-dir", required=True)
     args = p.parse_args(argv)
     params = setup(args)
+    losses = Inputs.from_json(args.inputs, params).loss_steps()
     out = Path(args.out_dir)
     rows, panels = [], {}
-    for v in args.variants:
+    for v in params["variants"]:
         cfg = params["variants"][v]
-        model = untrained(params, v, 0)
+        model = untrained_model(cfg, 0)
         series = {}
         for seed in variant_seeds(params, v):
-            steps = pd.read_csv(f"results/train/{v}/seed{seed}/loss_steps.csv")
+            steps = losses[(v, seed)]
             series[f"seed {seed}"] = (steps["step"].to_numpy(), steps["loss"].to_numpy())
         panels[v] = series
         last = [s[1][-1] for s in series.values()]

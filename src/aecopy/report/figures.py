@@ -138,3 +138,27 @@ def write_gif(frames: list[torch.Tensor], path: str | Path, scale: str = "minmax
         images.append(img.resize((img.width * upscale, img.height * upscale), Image.NEAREST))
     with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+
+
+class Figures:
+    """An experiment's figures by file name, drawn when the entry point writes them into the
+    experiment's folder: the experiment itself knows no paths. Every drawing function of this module
+    takes (data, path, ...); `add(name, fn, data, ...)` defers `fn(data, folder / name, ...)` (any
+    writer of that form will do, e.g. a table)."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix  # the experiment's folder under results/, for claims.json's figure paths
+        self._draw: dict[str, tuple] = {}
+
+    def add(self, name: str, fn, data, *args, **kwargs) -> str:
+        if name in self._draw:
+            raise ValueError(f"figure {name!r} drawn twice")
+        self._draw[name] = (fn, data, args, kwargs)
+        return name
+
+    def names(self) -> list[str]:
+        return list(self._draw)
+
+    def write(self, folder: str | Path) -> None:
+        for name, (fn, data, args, kwargs) in self._draw.items():
+            fn(data, Path(folder) / name, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""Rule `t`: the numeric check of the non-invertibility argument (SPEC T).
+"""T: the numeric check of the non-invertibility argument (SPEC T).
 
 Random untrained maps n → m (linear, and MLPs of growing depth) are inverted from random starts at
 validation images x₀ area-downsampled to a small side (n = 3·side²); the KS distance of the
@@ -8,21 +8,19 @@ per-channel brightness offset that train-mode BatchNorm leaves open removed).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import torch
 
 from .. import datasets
-from ..experiment import claim_suffix
+from ..cli.common import log
+from ..inputs import claim_suffix
 from ..io import write_text
+from ..plan import figure_name
 from ..procedures.noninvertible import gaussian_ks, gaussian_ks_null, sweep
 from ..report import figures
 from ..train import to_input
-from .common import log, out_dir, parser, setup, write_results
-from .represent import (common_seeds, converged, fields, fig_name, figure, find, first, groups_of, judged, load_runs,
-                        set_names, tensor)
+from .represent import common_seeds, converged, fields, figure, find, first, groups_of, judged, set_names, tensor
 
 PAPER_FIGURE = "Why Noninvertibility introduces Gaussian Noise in Input Representations"
 
@@ -50,7 +48,7 @@ def paired_difference(df: pd.DataFrame, a: pd.Series, b: pd.Series) -> tuple[np.
             (left["ok"] & right["ok"]).to_numpy())
 
 
-def sweep_figures(summary: pd.DataFrame, t: dict, n: int, floor: float, out: Path) -> list[dict]:
+def sweep_figures(drawn: figures.Figures, summary: pd.DataFrame, t, n: int, floor: float) -> list[dict]:
     lin = summary[summary["depth"] == 1]
     deep = summary[summary["n_minus_m"] == t["depth_n_minus_m"]]
     for part, xkey, path, xlabel in (
@@ -58,30 +56,25 @@ def sweep_figures(summary: pd.DataFrame, t: dict, n: int, floor: float, out: Pat
             (deep, "depth", "ks_depth.png", f"depth (random {t['activation']} MLP, n = {n} → "
                                             f"m = {n - t['depth_n_minus_m']})")):
         xs = part[xkey].to_numpy()
-        figures.curves({"representation noise δ = a − x₀": (xs, part["ks"].to_numpy()),
+        drawn.add(path, figures.curves, {"representation noise δ = a − x₀": (xs, part["ks"].to_numpy()),
                         "start's deviation a₀ − x₀": (xs, part["ks_start"].to_numpy()),
-                        "exact Gaussian samples (floor)": (xs, np.full(len(xs), floor))},
-                       out / path, xlabel, "KS distance to a Gaussian", title=f"T: Gaussianity of δ against {xkey}")
-    return [figure(out, "ks_width.png", "Mean KS distance of the coordinates of δ = a − x₀ to a Gaussian (fitted mean "
+                        "exact Gaussian samples (floor)": (xs, np.full(len(xs), floor))}, xlabel, "KS distance to a Gaussian", title=f"T: Gaussianity of δ against {xkey}")
+    return [figure(drawn, "ks_width.png", "Mean KS distance of the coordinates of δ = a − x₀ to a Gaussian (fitted mean "
                    "and sd) for one random linear map n → m, against n − m, with the start's own deviation and exact "
                    "Gaussian samples of the same length for reference. Lower = more Gaussian."),
-            figure(out, "ks_depth.png", "The same against the depth of a random MLP with geometrically shrinking "
+            figure(drawn, "ks_depth.png", "The same against the depth of a random MLP with geometrically shrinking "
                    "widths.")]
 
 
-def main(argv=None) -> None:
-    p = parser(__doc__)
-    p.add_argument("--inputs", nargs="+", required=True, help="E2's inversion files of the trained and untrained model")
-    p.add_argument("--out-dir", required=True)
-    args = p.parse_args(argv)
-    params = setup(args)
+def run(params, inputs):
+    """Claims T and T-depth (random maps) and T-trained (the U-Net's inversions of E2)."""
+    drawn = figures.Figures("t")
     t = params["experiments"]["t"]
     inv = params["experiments"]["inversion"]
     tol = inv["fit_tolerance"]
-    out = out_dir(args)
     dataset = params["variants"][t["variant"]]["dataset"]
 
-    val = datasets.load_split(dataset, "val")
+    val = inputs.split(dataset, "val")
     x0 = to_input(val[datasets.spread_indices(val.shape[0], t["images"])], t["image_size"], "cpu").flatten(1)  # (K, n)
     n = x0.shape[1]
     torch.set_num_threads(1)  # the maps are small: a second thread only adds synchronisation
@@ -89,7 +82,7 @@ def main(argv=None) -> None:
                  t["steps"], t["c"], t["lr"], inv["start_mean"], inv["start_sd"], t["activation"], inv["reference_sd"])
     df = pd.DataFrame(rows)
     df["ok"] = df["fit_ref"] <= tol
-    write_text(out / "sweep.csv", df.to_csv(index=False))
+    drawn.add("sweep.csv", lambda frame, path: write_text(path, frame.to_csv(index=False)), df)
     floor = gaussian_ks_null(n, torch.Generator().manual_seed(params["seed"] + 1))
     summary = df.groupby(["depth", "n_minus_m"]).agg(
         ks=("ks", "mean"), ks_sd=("ks", "std"), ks_start=("ks_start", "mean"), fit_median=("fit", "median"),
@@ -98,7 +91,7 @@ def main(argv=None) -> None:
 
     base = dict(data=f"{dataset} validation patches at {t['image_size']}² (n = {n}), {t['maps']} random maps per "
                 "setting", seeds=[], experiment="T", paper_figure=PAPER_FIGURE,
-                figures=sweep_figures(summary, t, n, floor, out),
+                figures=sweep_figures(drawn, summary, t, n, floor),
                 details={"summary": summary.to_dict(orient="records"), "ks_gaussian_floor": floor})
     lo_w, hi_w = min(t["n_minus_m"]), max(t["n_minus_m"])
     linear = df["depth"] == 1
@@ -112,7 +105,7 @@ def main(argv=None) -> None:
     claims.append(judged("T-depth", "… and as depth grows", f"mean KS(δ) at depth {d_hi} minus at depth {d_lo} "
                          f"(n − m = {t['depth_n_minus_m']})", diff, groups, ok, "T-depth", params, how="mean", **base))
 
-    runs = load_runs(args.inputs)
+    runs = inputs.inversions()
     tr, un = find(runs, t["variant"]), find(runs, t["variant"], "untrained")
     seeds = common_seeds(tr, un)
     metrics = {"sweep": summary.to_dict(orient="records"), "ks_gaussian_floor": floor, "trained": {}}
@@ -122,17 +115,17 @@ def main(argv=None) -> None:
         res_u = residual(tensor(un, name, "a", seeds, "output"), x)
         ks_t, ks_u = gaussian_ks(res_t).double().numpy(), gaussian_ks(res_u).double().numpy()
         ok = converged(tr, name, "output", seeds, tol) & converged(un, name, "output", seeds, tol)
-        hist = fig_name("ks_trained", name)
-        figures.histogram({"untrained": ks_u, "trained": ks_t}, out / hist, "KS distance of the representation noise "
+        hist = figure_name("ks_trained", name)
+        drawn.add(hist, figures.histogram, {"untrained": ks_u, "trained": ks_t}, "KS distance of the representation noise "
                           "to a Gaussian", vline=gaussian_ks_null(x[0].numel(), torch.Generator().manual_seed(0)),
                           title=f"{t['variant']} output-layer representations (dashed: exact Gaussian)")
-        show = fig_name("rows", name)
+        show = figure_name("rows", name)
         k = len(first(tr, name, "x"))
-        figures.image_rows({"input x": x[:k], "untrained: noise": res_u[:k], "trained: noise": res_t[:k]}, out / show,
+        drawn.add(show, figures.image_rows, {"input x": x[:k], "untrained: noise": res_u[:k], "trained: noise": res_t[:k]},
                            title="T: representation noise of the U-Net (min–max scaled)", scale="minmax")
-        figs = [figure(out, hist, "Per-image KS distance of the representation noise (a − x, channel means "
+        figs = [figure(drawn, hist, "Per-image KS distance of the representation noise (a − x, channel means "
                        "removed) to a Gaussian, untrained and trained U-Net (E2's inversions)."),
-                figure(out, show, "The representation noise as images (min–max scaled). Gaussian noise looks like "
+                figure(drawn, show, "The representation noise as images (min–max scaled). Gaussian noise looks like "
                        "uniform grain; visible structure is the input showing through.")]
         details = {"ks_untrained": float(ks_u.mean()), "ks_trained": float(ks_t.mean())}
         metrics["trained"][name] = details
@@ -140,8 +133,4 @@ def main(argv=None) -> None:
                              f"({t['variant']}, output layer)", "mean over images of KS(noise) trained − untrained",
                              ks_t - ks_u, groups_of(tr, name, seeds), ok, "T-trained", params, how="mean",
                              **fields(params, "T", name, dataset, seeds, PAPER_FIGURE, figs, details)))
-    write_results(out, claims, metrics)
-
-
-if __name__ == "__main__":
-    main()
+    return claims, metrics, drawn

@@ -1,19 +1,18 @@
-"""Rule `e6`: manifold walks (SPEC E6): noisy and noise-free walks from a batch of validation images,
+"""E6: manifold walks (SPEC E6): noisy and noise-free walks from a batch of validation images,
 their frames, and the share of images that walk at every measured training epoch."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from .. import datasets
+from .. import datasets, plan
 from ..claims import make_claim
+from ..cli.common import device, log
 from ..distribution import contrast_ci, phase_randomised, statistic_ci, swd_report
-from ..experiment import load_trained, variant_seeds
 from ..procedures.noise import noise_like
 from ..procedures.walk import walk_batched
 from ..report import figures
 from ..train import to_input
-from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = "manifold walk videos (landscapes, 300 steps)"
 
@@ -25,14 +24,6 @@ def split_images(n: int, walked: int, reference: int) -> tuple[np.ndarray, np.nd
     return start, rest[datasets.spread_indices(rest.size, reference)]
 
 
-def curve_epochs(saved: list[int], count: int | None) -> list[int]:
-    """`count` of the saved epochs spread from the first to the last (all of them when None)."""
-    saved = sorted(set(saved))
-    if count is None or count >= len(saved):
-        return saved
-    return [saved[i] for i in datasets.spread_indices(len(saved), count)]
-
-
 def strip_rows(x: torch.Tensor, frames: dict[int, torch.Tensor], n: int, count: int = 6) -> dict[str, torch.Tensor]:
     """{"x": start images, "t=…": frames} at `count` steps spread over the walk, n images each."""
     steps = sorted(frames)
@@ -40,23 +31,19 @@ def strip_rows(x: torch.Tensor, frames: dict[int, torch.Tensor], n: int, count: 
     return {"x (start)": x[:n], **{f"t = {t}": frames[t][:n] for t in picks}}
 
 
-def main(argv=None) -> None:
-    p = parser(__doc__)
-    p.add_argument("--out-dir", required=True)
-    args = p.parse_args(argv)
-    params = setup(args)
+def run(params, inputs):
+    """Claims E6-noisefree, E6-trend and E6-generates: walks from validation images with the checkpoints
+    of the measured epochs and seeds (plan.e6_epochs, plan.e6_seeds)."""
     exp = params["experiments"]["e6"]
     vname = exp["variant"]
     cfg = params["variants"][vname]
-    epochs = curve_epochs(cfg["train"]["save_epochs"], exp["curve_epochs"])
-    if len(epochs) < 2:
-        raise SystemExit(f"error: E6 compares walks over training: {vname} needs two or more save_epochs")
-    seeds = variant_seeds(params, vname)[:exp["max_seeds"]]
-    out = out_dir(args)
+    epochs = plan.e6_epochs(params)
+    seeds = plan.e6_seeds(params)
+    figs = figures.Figures()
     dev = device(params)
     seed0 = params["seed"]
 
-    val = datasets.load_split(cfg["dataset"], "val")
+    val = inputs.split(cfg["dataset"], "val")
     start, ref_idx = split_images(val.shape[0], exp["max_images"], exp["max_reference"])
     x = to_input(val[start], cfg["image_size"], "cpu")  # (N, 3, S, S)
     reference = to_input(val[ref_idx], cfg["image_size"], "cpu")
@@ -67,7 +54,7 @@ def main(argv=None) -> None:
     walks = {}
     for seed in seeds:
         for epoch in epochs:
-            model, _ = load_trained(params, vname, seed, epoch, device=dev)
+            model, _ = inputs.model(vname, seed, epoch, device=dev)
             model.train()  # BatchNorm in train mode during walks, as in the post
             last = epoch == epochs[-1] and seed == seeds[0]
             res = walk_batched(model, x, exp["batch_size"], exp["steps"], 0.0, None, keep if last else (), n_gif, dev)
@@ -85,15 +72,15 @@ def main(argv=None) -> None:
                 log(f"noisy walk (ε = {exp['eps']}): median distance {walks['noisy']['distance'].median():.4f}")
 
     # --- figures: GIF and strip per walk, the curve over epochs, distance histograms
-    figs = {}
+    walk_figs = {}
     for kind, res in walks.items():
         slug = kind.replace("-", "")
         frames = [x[:n_gif]] + [res["frames"][t] for t in keep]
-        figures.write_gif(frames, out / f"walk-{slug}.gif", scale="minmax", upscale=2)
+        figs.add(f"walk-{slug}.gif", figures.write_gif, frames, scale="minmax", upscale=2)
         title = f"{kind} walk, {vname} epoch {epochs[-1]}" + (f", ε = {exp['eps']}" if kind == "noisy" else "")
-        figures.image_rows(strip_rows(x, res["frames"], n_gif), out / f"strip-{slug}.png", scale="minmax",
+        figs.add(f"strip-{slug}.png", figures.image_rows, strip_rows(x, res["frames"], n_gif), scale="minmax",
                            title=title)
-        figs[kind] = [{"path": f"e6/walk-{slug}.gif", "caption": f"The {kind} walk, one frame every "
+        walk_figs[kind] = [{"path": f"e6/walk-{slug}.gif", "caption": f"The {kind} walk, one frame every "
                        f"{exp['gif']['every']} of {exp['steps']} steps (min–max scaled per image)."},
                       {"path": f"e6/strip-{slug}.png", "caption": f"Frames of the {kind} walk: start images, then "
                        "g_t at steps spread over the walk (min–max scaled per image)."}]
@@ -103,11 +90,10 @@ def main(argv=None) -> None:
     recon = {e: statistic_ci(curve["reconstruction"][e], "median", seed=seed0) for e in epochs}
     series = {"median walk distance RMS(g_T − g_1)": med, f"share of images walking (> {thr})": share,
               "median one-step reconstruction RMS": recon}
-    figures.interval_plot({k: (epochs, [v[e] for e in epochs]) for k, v in series.items()}, out / "curve.png",
+    figs.add("curve.png", figures.interval_plot, {k: (epochs, [v[e] for e in epochs]) for k, v in series.items()},
                           "training epoch", "RMS on the [0, 1] scale / share", hline=thr,
                           title=f"noise-free walks of {exp['steps']} steps, {x.shape[0]} images, seeds {seeds}")
-    figures.histogram({f"epoch {e}": np.concatenate(curve["distance"][e]) for e in (epochs[0], epochs[-1])},
-                      out / "distances.png", "RMS(g_T − g_1)", vline=thr, title="noise-free walk distances")
+    figs.add("distances.png", figures.histogram, {f"epoch {e}": np.concatenate(curve["distance"][e]) for e in (epochs[0], epochs[-1])}, "RMS(g_T − g_1)", vline=thr, title="noise-free walk distances")
     curve_figs = [{"path": "e6/curve.png", "caption": "Noise-free walks at each measured epoch: the median walk "
                    "distance, the share over the threshold (dashed) and the model's one-step reconstruction RMS; "
                    "a one-step error near the threshold makes every image 'walk', so the median carries the claim."},
@@ -116,7 +102,7 @@ def main(argv=None) -> None:
 
     # --- the walks' last frames as a distribution: between real images (floor) and a Gaussian field
     # with the data's spectrum (ceiling, phase-randomised training images); the noise for reference
-    train = datasets.load_split(cfg["dataset"], "train")
+    train = inputs.split(cfg["dataset"], "train")
     floor = to_input(train[datasets.spread_indices(train.shape[0], x.shape[0])], cfg["image_size"], "cpu")
     ceiling = phase_randomised(floor, torch.Generator().manual_seed(seed0))
     noise = noise_like(x, torch.Generator().manual_seed(seed0)).clamp(0, 1)
@@ -129,7 +115,7 @@ def main(argv=None) -> None:
         make_claim("E6-noisefree", "Walks without latent noise also move (most images walk early in training)",
                    f"share of images with RMS(g_T − g_1) > {thr}, noise-free, epoch {epochs[0]}", share[epochs[0]],
                    params["claims"]["E6-noisefree"], **common, seeds=seeds,
-                   figures=figs.get("noise-free", []) + curve_figs[:1],
+                   figures=walk_figs.get("noise-free", []) + curve_figs[:1],
                    details={"median_distance": med[epochs[0]], "one_step_rms": recon[epochs[0]]}),
         make_claim("E6-trend", "The share of images that walk falls with training",
                    f"median walk distance, epoch {epochs[-1]} minus epoch {epochs[0]} (noise-free)",
@@ -143,7 +129,7 @@ def main(argv=None) -> None:
                    "mean SWD to validation images of the noisy walk's last frames / of phase-randomised images",
                    swd["noisy"]["vs_ceiling"], params["claims"]["E6-generates"], **common,
                    seeds=seeds[:1],  # the noisy walk runs on the first seed's last checkpoint
-                   figures=figs.get("noisy", []),
+                   figures=walk_figs.get("noisy", []),
                    details={"swd_mean": swd["noisy"]["mean"], "swd_position": swd["noisy"]["position"],
                             "swd_floor_train_vs_val": swd["_floor"]["mean"],
                             "swd_ceiling_phase_randomised": swd["_ceiling"]["mean"], "swd_noise": swd["_noise"]["mean"],
@@ -152,8 +138,4 @@ def main(argv=None) -> None:
     ]
     metrics = {"epochs": epochs, "median_distance": med, "share_walking": share, "one_step_rms": recon,
                "swd": {k: v for k, v in swd.items() if not k.startswith("_b") and not k.startswith("_p")}}
-    write_results(out, claims, metrics)
-
-
-if __name__ == "__main__":
-    main()
+    return claims, metrics, figs

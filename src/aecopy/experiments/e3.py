@@ -1,4 +1,4 @@
-"""Rule `e3`: the denoising test (SPEC E3) with classical baselines, BatchNorm and batch size 1 (E8),
+"""E3: the denoising test (SPEC E3) with classical baselines, BatchNorm and batch size 1 (E8),
 and the attention models (E9 denoising). Every model and baseline sees the same corrupted inputs."""
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import numpy as np
 import torch
 
 from .. import baselines, datasets
+from ..claim_ids import experiment_claim_ids
 from ..claims import make_claim, mark_confounded
+from ..cli.common import device, log
+from ..config import variant_seeds
 from ..distribution import contrast_ci, statistic_ci
-from ..experiment import claim_suffix, evaluation_sets, load_trained, set_label, variant_seeds
+from ..inputs import claim_suffix, set_label
+from ..plan import e3_variants
 from ..procedures import denoise
 from ..report import figures
 from ..train import to_input
-from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = {"E3": "denoising autoencoder; unet autoencoder",
                 "E8": "no batchnorm autoencoder; modified batchnorm autoencoder",
@@ -33,12 +36,12 @@ def role_of(name: str) -> str:
     return name if name.startswith("eval:") else "val"
 
 
-def inputs_for(params: dict, exp: dict, dataset: str, image_size: int) -> dict[str, dict]:
+def inputs_for(params, exp, source, dataset: str, image_size: int) -> dict[str, dict]:
     """{role: {"label", "x", "inputs", "input_metrics"}}: clean images (N, 3, S, S) in [0, 1] and their
     corrupted copies for every condition, drawn from one generator per role (the same for every model)."""
     k, s = denoise.blur_settings(image_size, **exp["blur"])
     out = {}
-    for name, imgs in evaluation_sets(params, dataset, exp["max_images"]).items():
+    for name, imgs in source.evaluation_sets(dataset, exp["max_images"]).items():
         x = to_input(imgs, image_size, "cpu")
         gen = torch.Generator().manual_seed(params["seed"])
         inputs = denoise.corrupted_inputs(x, exp["alphas"], k, s, gen)
@@ -48,7 +51,7 @@ def inputs_for(params: dict, exp: dict, dataset: str, image_size: int) -> dict[s
     return out
 
 
-def sweep(params: dict, exp: dict, vname: str, sets: dict, dev) -> tuple[dict, dict]:
+def sweep(params, exp, source, vname: str, sets: dict, dev) -> tuple[dict, dict]:
     """Per-image metrics {role: {cond: {metric: [per-seed arrays]}}} and seed-0 example outputs."""
     bs = 1 if vname == exp["batch1"] else exp["batch_size"]
     threads = torch.get_num_threads()
@@ -57,7 +60,7 @@ def sweep(params: dict, exp: dict, vname: str, sets: dict, dev) -> tuple[dict, d
     res: dict = {}
     examples: dict = {}
     for seed in variant_seeds(params, vname):
-        model, ckpt = load_trained(params, vname, seed, device=dev)
+        model, ckpt = source.model(vname, seed, device=dev)
         model.train()  # BatchNorm in train mode, as in the post
         if hasattr(model, "set_noise_generator"):  # the attention U-Net's noisy residuals
             model.set_noise_generator(torch.Generator(device=dev).manual_seed(params["seed"] + seed))
@@ -85,12 +88,12 @@ def summarise(res: dict, seed: int) -> dict:
     return out
 
 
-def run_baselines(params: dict, exp: dict, dataset: str, image_size: int, sets: dict) -> tuple[dict, dict]:
+def run_baselines(params, exp, source, dataset: str, image_size: int, sets: dict) -> tuple[dict, dict]:
     """Classical denoisers on the first images of every set: per-image metrics and the chosen strengths.
 
     Strengths are chosen per α on corrupted training images (their own noise), never on the set."""
     bcfg = exp["baselines"]
-    train = datasets.load_split(dataset, "train")
+    train = source.split(dataset, "train")
     mean, std = baselines.data_channel_stats(
         to_input(train[datasets.spread_indices(train.shape[0], STATS_IMAGES)], image_size, "cpu"))
     sel_x = to_input(train[datasets.spread_indices(train.shape[0], bcfg["train_images"])], image_size, "cpu")
@@ -147,34 +150,26 @@ def _finite_mean(a: np.ndarray) -> float | None:
     return m if np.isfinite(m) else None
 
 
-def main(argv=None) -> None:
-    p = parser(__doc__)
-    p.add_argument("--out-dir", required=True)
-    args = p.parse_args(argv)
-    params = setup(args)
+def run(params, inputs):
+    """Claims E3-*, E8a-*, E8b and E9-<attention variant> on every evaluation set."""
     exp = params["experiments"]["e3"]
-    out = out_dir(args)
+    figs = figures.Figures()
     dev = device(params)
     seed = params["seed"]
     ref = exp["reference"]
     bn_v, nobn_v = exp["bn_pair"]
-    variants = list(dict.fromkeys([ref, bn_v, nobn_v, exp["batch1"], *exp["attention"]]))
-    for v in variants:
-        if v not in params["variants"]:
-            raise SystemExit(f"error: experiments.e3 names variant {v!r}, which this scale does not define")
-    for key, vals in (("judge_alpha", [exp["judge_alpha"]]), ("baselines.alphas", exp["baselines"]["alphas"])):
-        if not set(vals) <= set(exp["alphas"]):
-            raise SystemExit(f"error: experiments.e3.{key} {vals} must be among experiments.e3.alphas {exp['alphas']}")
+    variants = e3_variants(params)
+    claim_ids = set(experiment_claim_ids(params, "e3"))
 
     # Corrupted inputs per (data set, resolution): shared by every variant trained on the same data.
     data_key = {v: (params["variants"][v]["dataset"], params["variants"][v]["image_size"]) for v in variants}
-    sets_by_key = {k: inputs_for(params, exp, *k) for k in dict.fromkeys(data_key.values())}
+    sets_by_key = {k: inputs_for(params, exp, inputs, *k) for k in dict.fromkeys(data_key.values())}
     res, examples = {}, {}
     for v in variants:
-        res[v], examples[v] = sweep(params, exp, v, sets_by_key[data_key[v]], dev)
+        res[v], examples[v] = sweep(params, exp, inputs, v, sets_by_key[data_key[v]], dev)
     seeds = {v: variant_seeds(params, v) for v in variants}
     ref_sets = sets_by_key[data_key[ref]]
-    base_res, base_info = run_baselines(params, exp, *data_key[ref], ref_sets)
+    base_res, base_info = run_baselines(params, exp, inputs, *data_key[ref], ref_sets)
 
     def paired(v):  # same images and the same corrupted inputs as the reference
         return data_key[v] == data_key[ref]
@@ -205,11 +200,10 @@ def main(argv=None) -> None:
             rows[f"input {c}"] = st["inputs"][c][:N_SHOW]
             rows[f"{ref} on {c}"] = ex[c]
         f_denoise = f"denoise{ftag}.png"
-        figures.image_rows(rows, out / f_denoise, title=f"E3 {ref} (seed {seeds[ref][0]}), BatchNorm in train mode")
+        figs.add(f_denoise, figures.image_rows, rows, title=f"E3 {ref} (seed {seeds[ref][0]}), BatchNorm in train mode")
         ratio_conds = [c for c in conds if c not in (denoise.condition_name(1.0), "blur")]
         f_ratio = f"ratio{ftag}.png"
-        figures.interval_plot({v: (ratio_conds, [summ[v][c]["ratio"] for c in ratio_conds]) for v in summ},
-                              out / f_ratio, "noise mix (a = α)", "MSE(O(x̂), x) / MSE(x̂, x)", hline=1.0,
+        figs.add(f_ratio, figures.interval_plot, {v: (ratio_conds, [summ[v][c]["ratio"] for c in ratio_conds]) for v in summ}, "noise mix (a = α)", "MSE(O(x̂), x) / MSE(x̂, x)", hline=1.0,
                               title="below 1: the output is closer to the clean image than its input")
         b_alphas = [denoise.condition_name(a) for a in exp["baselines"]["alphas"]]
         idx = base_res[role]["_index"]
@@ -227,7 +221,7 @@ def main(argv=None) -> None:
                                      for c in b_alphas]
             metrics[role].setdefault("quality", {})[metric] = {k: dict(zip(b_alphas, v)) for k, v in series.items()}
             fname = f"{metric}{ftag}.png"
-            figures.interval_plot({k: (b_alphas, v) for k, v in series.items()}, out / fname, "noise mix α", label,
+            figs.add(fname, figures.interval_plot, {k: (b_alphas, v) for k, v in series.items()}, "noise mix α", label,
                                   title=f"{len(idx)} images; classical denoisers after channel renormalisation")
             quality_figs.append((fname, series))
         psnr_series = quality_figs[0][1]
@@ -254,7 +248,7 @@ def main(argv=None) -> None:
                                                               for k, v in base_info["chosen"].items()}}
         for c in conds:
             rule_id = "E3-deblur" if c == "blur" else f"E3-{c}"
-            if rule_id not in params["claims"]:
+            if rule_id not in claim_ids:
                 continue
             extra = {"psnr": summ[ref][c]["psnr"], "ssim": summ[ref][c]["ssim"],
                      "psnr_input": _finite_mean(st["input_metrics"][c]["psnr_in"])}
@@ -281,7 +275,7 @@ def main(argv=None) -> None:
                    f"{bn_v} (BN)": examples[bn_v][role][judge], f"{nobn_v} (no BN)": examples[nobn_v][role][judge],
                    "input blur": st["inputs"]["blur"][:N_SHOW], f"{bn_v} on blur": examples[bn_v][role]["blur"],
                    f"{nobn_v} on blur": examples[nobn_v][role]["blur"]}
-        figures.image_rows(bn_rows, out / f_bn, title="E8: with and without BatchNorm")
+        figs.add(f_bn, figures.image_rows, bn_rows, title="E8: with and without BatchNorm")
         bn_figs = [{"path": f"e3/{f_bn}", "caption": "Without BatchNorm the outputs should lose the noise but keep "
                     "off colours and contrast; deblurring should be unaffected."},
                    {"path": f"e3/{f_ratio}", "caption": "MSE ratios of every model (see E3)."}]
@@ -308,8 +302,8 @@ def main(argv=None) -> None:
         # --- E8b: batch size 1
         b1 = exp["batch1"]
         f_b1 = f"batch1{ftag}.png"
-        figures.image_rows({f"input {judge}": st["inputs"][judge][:N_SHOW], f"{ref} (batch {exp['batch_size']})":
-                            examples[ref][role][judge], f"{b1} (batch 1)": examples[b1][role][judge]}, out / f_b1,
+        figs.add(f_b1, figures.image_rows, {f"input {judge}": st["inputs"][judge][:N_SHOW], f"{ref} (batch {exp['batch_size']})":
+                            examples[ref][role][judge], f"{b1} (batch 1)": examples[b1][role][judge]},
                            title="E8b: BatchNorm over a single image")
         stats = contrast_ci(res[b1][role][judge]["ratio"], r[judge]["ratio"], paired_images=paired(b1), seed=seed)
         claims.append(guarded(make_claim(
@@ -325,13 +319,13 @@ def main(argv=None) -> None:
         att_rows = {"clean x": st["x"][:N_SHOW], f"input {judge}": st["inputs"][judge][:N_SHOW],
                     ref: examples[ref][role][judge]}
         att_rows.update({v: examples[v][role][judge] for v in exp["attention"] if paired(v)})
-        figures.image_rows(att_rows, out / f_att, title="E9: attention models on the same noisy inputs")
+        figs.add(f_att, figures.image_rows, att_rows, title="E9: attention models on the same noisy inputs")
         att_figs = [{"path": f"e3/{f_att}", "caption": "The U-Net and each attention model on the same noisy input."},
                     {"path": f"e3/{f_ratio}", "caption": "MSE ratios of every model (see E3)."}]
         for v in exp["attention"]:
             model_name = params["variants"][v]["model"]
             rule_id = f"E9-{v}"
-            if model_name not in ATTENTION_CLAIMS or rule_id not in params["claims"] or role not in res[v]:
+            if rule_id not in claim_ids or role not in res[v]:
                 continue
             text, kind = ATTENTION_CLAIMS[model_name]
             if kind == "contrast":
@@ -345,8 +339,4 @@ def main(argv=None) -> None:
                 seeds=seeds[v], paper_figure=PAPER_FIGURE["E9"], figures=att_figs,
                 details={v: summ[v][judge]["ratio"], ref: summ[ref][judge]["ratio"],
                          "deblur": summ[v]["blur"]["ratio"]}), *((v, ref) if kind == "contrast" else (v,))))
-    write_results(out, claims, metrics)
-
-
-if __name__ == "__main__":
-    main()
+    return claims, metrics, figs

@@ -1,31 +1,30 @@
-"""Rule `e7`: diffusion-like generation (SPEC E7): samples of several U-Nets after N steps, measured
+"""E7: diffusion-like generation (SPEC E7): samples of several U-Nets after N steps, measured
 against held-out images (SWD on Laplacian-pyramid patches), for copying (nearest training image),
 detail (high-frequency energy) and coherence (low-pass SWD)."""
 from __future__ import annotations
 
 import torch
 
-from .. import datasets
+from .. import datasets, plan
 from ..claims import make_claim
+from ..cli.common import device, log
 from ..distribution import contrast_ci, interval, nearest_distance, phase_randomised, statistic_ci, swd_report
-from ..experiment import load_trained, variant_seeds
 from ..image_stats import hf_energy
 from ..procedures.generate import frame_steps, generate_batched
 from ..procedures.noise import noise_like
 from ..report import figures
 from ..train import to_input
-from .common import device, log, out_dir, parser, setup, write_results
 
 PAPER_FIGURE = "denoising autoencoder (diffusion-like generation, 30 and 200 steps)"
 N_SHOW = 8
 
 
-def data_for(params: dict, exp: dict, dataset: str, size: int, seed: int) -> dict:
+def data_for(source, exp, dataset: str, size: int, seed: int) -> dict:
     """Reference (validation), floor (training images, as many as samples), ceiling (the floor
     phase-randomised) and the starting noise of one data set at one resolution, all in [0, 1]; the
     whole training split as stored (uint8) with `to_image`, which converts a chunk of it."""
-    val = datasets.load_split(dataset, "val")
-    train = datasets.load_split(dataset, "train")
+    val = source.split(dataset, "val")
+    train = source.split(dataset, "train")
     n = exp["n_samples"]
     reference = to_input(val[datasets.spread_indices(val.shape[0], exp["max_reference"])], size, "cpu")
     floor = to_input(train[datasets.spread_indices(train.shape[0], n)], size, "cpu")
@@ -36,22 +35,14 @@ def data_for(params: dict, exp: dict, dataset: str, size: int, seed: int) -> dic
             "val_probe": reference[datasets.spread_indices(reference.shape[0], n)]}
 
 
-def main(argv=None) -> None:
-    p = parser(__doc__)
-    p.add_argument("--out-dir", required=True)
-    args = p.parse_args(argv)
-    params = setup(args)
+def run(params, inputs):
+    """Claims E7-N<steps>, E7-novel, E7-width-detail and E7-depth-coherence."""
     exp = params["experiments"]["e7"]
-    out = out_dir(args)
+    figs = figures.Figures()
     dev = device(params)
     seed0 = params["seed"]
     variants = exp["variants"]
-    for v in {*variants, *exp["detail_pair"], *exp["coherence_pair"]}:
-        if v not in variants:
-            raise SystemExit(f"error: experiments.e7: {v!r} is compared but not in variants {variants}")
     judge = exp["judge_steps"]
-    if judge not in exp["steps"]:
-        raise SystemExit(f"error: experiments.e7.judge_steps {judge} is not one of steps {exp['steps']}")
 
     # --- generate: the same starting noise for every variant (one generator per N)
     samples: dict = {}  # (variant, N) -> (n, 3, S, S) clamped to [0, 1]
@@ -59,9 +50,9 @@ def main(argv=None) -> None:
     seeds = {}
     for v in variants:
         cfg = params["variants"][v]
-        seeds[v] = variant_seeds(params, v)[:exp["max_seeds"]]
+        seeds[v] = plan.e7_seeds(params, v)
         for seed in seeds[v]:
-            model, ckpt = load_trained(params, v, seed, device=dev)
+            model, ckpt = inputs.model(v, seed, device=dev)
             model.train()  # BatchNorm in train mode during generation, as in the post
             for n_steps in exp["steps"]:
                 gen = torch.Generator().manual_seed(seed0 + n_steps)
@@ -76,7 +67,7 @@ def main(argv=None) -> None:
 
     # --- measures, per data set and resolution
     key_of = {v: (params["variants"][v]["dataset"], params["variants"][v]["image_size"]) for v in variants}
-    data = {k: data_for(params, exp, *k, seed0) for k in dict.fromkeys(key_of.values())}
+    data = {k: data_for(inputs, exp, *k, seed0) for k in dict.fromkeys(key_of.values())}
     swd, detail, nn, val_nn = {}, {}, {}, {}
     for key, d in data.items():
         members = [(v, n) for v in variants if key_of[v] == key for n in exp["steps"]]
@@ -98,22 +89,22 @@ def main(argv=None) -> None:
         return swd[key_of[v]][name(v, n)]
 
     # --- figures
-    figs = {}
+    strip_names = {}
     for (v, n), frames in strips.items():
-        figs[(v, n)] = f"strip-{v}-N{n}.png"
-        figures.image_rows({f"t = {t}": f for t, f in sorted(frames.items())}, out / figs[(v, n)], scale="minmax",
+        strip_names[(v, n)] = f"strip-{v}-N{n}.png"
+        figs.add(strip_names[(v, n)], figures.image_rows, {f"t = {t}": f for t, f in sorted(frames.items())}, scale="minmax",
                            title=f"{v}: frames g_t of {n}-step generation")
     for n in exp["steps"]:
         rows = {v: pooled[(v, n)][:N_SHOW] for v in variants}
         ref_imgs = data[key_of[variants[0]]]["reference"]
         rows["validation"] = ref_imgs[datasets.spread_indices(ref_imgs.shape[0], N_SHOW)]
-        figures.image_rows(rows, out / f"samples-N{n}.png", scale="minmax", title=f"final samples after {n} steps")
+        figs.add(f"samples-N{n}.png", figures.image_rows, rows, scale="minmax", title=f"final samples after {n} steps")
     ref_v = variants[0]
     d0 = data[key_of[ref_v]]
     _, nn_i = nearest_distance(pooled[(ref_v, judge)][:N_SHOW], d0["train"], transform=d0["to_image"])
     nn_rows = {f"{ref_v} samples": pooled[(ref_v, judge)][:N_SHOW],
                "nearest training image": d0["to_image"](d0["train"][nn_i])}
-    figures.image_rows(nn_rows, out / "nearest.png",
+    figs.add("nearest.png", figures.image_rows, nn_rows,
                        title="copying check: each sample above its nearest training patch")
     series = {}
     for n in exp["steps"]:
@@ -121,13 +112,13 @@ def main(argv=None) -> None:
     series["train vs validation (floor)"] = [swd[key_of[v]]["_floor"]["mean"] for v in variants]
     series["phase-randomised training images (ceiling)"] = [swd[key_of[v]]["_ceiling"]["mean"] for v in variants]
     series["starting noise"] = [swd[key_of[v]]["_noise"]["mean"] for v in variants]
-    figures.interval_plot({k: (variants, vals) for k, vals in series.items()}, out / "swd.png", "model",
+    figs.add("swd.png", figures.interval_plot, {k: (variants, vals) for k, vals in series.items()}, "model",
                           "mean SWD to validation images", title="multi-scale SWD on Laplacian-pyramid patches")
     dc = {}
     for n in exp["steps"]:
         dc[f"detail, N = {n}"] = [statistic_ci(detail[name(v, n)], seed=seed0) for v in variants]
         dc[f"coarse SWD, N = {n}"] = [swd_of(v, n)["levels"][-1] for v in variants]
-    figures.interval_plot({k: (variants, vals) for k, vals in dc.items()}, out / "detail_coherence.png", "model",
+    figs.add("detail_coherence.png", figures.interval_plot, {k: (variants, vals) for k, vals in dc.items()}, "model",
                           "detail: HF energy / data's; coherence: low-pass SWD", hline=1.0,
                           title="width should raise detail, depth should lower the coarse SWD")
 
@@ -147,15 +138,13 @@ def main(argv=None) -> None:
     claims = []
     for n in exp["steps"]:
         rule_id = f"E7-N{n}"
-        if rule_id not in params["claims"]:
-            continue
         s = swd_of(ref_v, n)
         claims.append(make_claim(
             rule_id, f"Iterated denoising ({n} steps) generates images",
             f"mean SWD to validation images of {ref_v}'s samples / of phase-randomised training images",
             s["vs_ceiling"], params["claims"][rule_id], **common, data=data_label(ref_v), seeds=seeds[ref_v],
             figures=[f for f in sample_figs if f"N{n}" in f["path"]] + [
-                {"path": f"e7/{figs[(ref_v, n)]}", "caption": f"{ref_v}: frames g_t of one {n}-step run "
+                {"path": f"e7/{strip_names[(ref_v, n)]}", "caption": f"{ref_v}: frames g_t of one {n}-step run "
                  "(min–max scaled per image)."}, swd_fig],
             details={"swd_mean": s["mean"], "swd_levels": s["levels"], "swd_position": s["position"],
                      "swd_floor_train_vs_val": swd[key_of[ref_v]]["_floor"]["mean"],
@@ -201,13 +190,10 @@ def main(argv=None) -> None:
                "nearest_train": {k: statistic_ci(v, "median", seed=seed0) for k, v in nn.items()},
                "nearest_train_validation": {f"{k[0]}@{k[1]}": statistic_ci([v], "median", seed=seed0)
                                             for k, v in val_nn.items()}}
-    write_results(out, claims, metrics)
+    return claims, metrics, figs
 
 
 def name(variant: str, steps: int) -> str:
     """The key of a variant's samples after `steps` steps in the measures and metrics.json."""
     return f"{variant}|N{steps}"
 
-
-if __name__ == "__main__":
-    main()

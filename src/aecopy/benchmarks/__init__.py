@@ -1,0 +1,1 @@
+"""Benchmarks behind `snakemake bench` and the prepared GPU check; the entry points are in cli/."""
