@@ -26,16 +26,28 @@ rule prepare:
         "python -m aecopy.cli.prepare --dataset {wildcards.dataset} --out-dir {params.out_dir} > {log} 2>&1"
 
 
+def eval_folder_images(wildcards):
+    """The evaluation folder's image files: adding, removing or editing one reruns prepare_eval."""
+    from aecopy.data.files import image_files
+
+    return [str(p) for p in image_files(P["eval_sets"][wildcards.name])]
+
+
 rule prepare_eval:
     input:
+        images=eval_folder_images,
         code=CORE_CODE + code("cli/prepare_eval.py", "data/*.py"),
     output:
-        "data/prepared/eval/{name}-{size}.npy",
+        array="data/prepared/eval/{name}-{size}.npy",
+        skipped="data/prepared/eval/{name}-{size}.skipped.json",
     params:
+        # params are part of what Snakemake compares: another folder or on_bad_data reruns the rule
         folder=lambda wildcards: P["eval_sets"][wildcards.name],
+        on_bad_data=P["on_bad_data"],
     conda:
         "../envs/aecopy.yaml"
     log:
         "logs/prepare_eval/{name}-{size}.log",
     shell:
-        "python -m aecopy.cli.prepare_eval --name {wildcards.name} --size {wildcards.size} --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.prepare_eval --name {wildcards.name} --size {wildcards.size} --out {output.array} "
+        "--skipped {output.skipped} > {log} 2>&1"
