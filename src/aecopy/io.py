@@ -5,6 +5,7 @@ import json
 import os
 import pickle
 import re
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,13 +85,34 @@ def remove_leftovers(folder: str | Path) -> list[Path]:
     return removed
 
 
+def _canonical(obj: Any) -> Any:
+    """`obj` with fresh containers and interned strings, so that its pickle depends on its values only.
+
+    Pickle writes an object seen before as a back-reference: whether two equal strings are one object
+    (a state loaded from a checkpoint vs one built in memory) would otherwise change the bytes.
+    Container types (OrderedDict) and their attributes (a state_dict's `_metadata`) are kept.
+    """
+    if type(obj) is str:
+        return sys.intern(obj)
+    if isinstance(obj, dict):
+        new = type(obj)((_canonical(k), _canonical(v)) for k, v in obj.items())
+        for name, value in getattr(obj, "__dict__", {}).items():
+            setattr(new, name, _canonical(value))
+        return new
+    if type(obj) in (list, tuple):
+        return type(obj)(_canonical(v) for v in obj)
+    return obj
+
+
 def save_torch(path: str | Path, obj: Any) -> None:
-    """`torch.save` atomically, and byte-reproducibly: given a path, torch names the archive's inner
-    folder after the file, so saving to the random temporary name would make identical states differ.
-    Saved through a file object, the inner folder is always `archive/`."""
+    """`torch.save` atomically, and byte-reproducibly: the same values give the same bytes.
+
+    Given a path, torch names the archive's inner folder after the file, so saving to the random
+    temporary name would make identical states differ; through a file object it is always `archive/`.
+    """
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
-            torch.save(obj, f)
+            torch.save(_canonical(obj), f)
 
 
 def _checkpoint_hint(path: Path) -> str:

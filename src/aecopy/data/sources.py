@@ -84,13 +84,11 @@ def to_rgb8(im: Image.Image) -> Image.Image:
 
     - EXIF orientation is applied (`ImageOps.exif_transpose`).
     - 16-bit greyscale (I;16*, and I holding 0..65535) and float greyscale (F in [0, 1]) are scaled
-      to 0..255 by scikit-image's `img_as_ubyte` (Pillow's own conversion clips them: nearly white).
+      to 0..255, rounding (Pillow's own conversion clips them: nearly white).
     - Transparency (RGBA, LA, PA, a palette's or colour key's transparency) is composited on white.
     - CMYK goes through its embedded ICC profile to sRGB when it has one, else Pillow's conversion.
     RGB is taken as it is (embedded RGB profiles are ignored, as the author's loaders do).
     """
-    from skimage.util import img_as_ubyte
-
     im = ImageOps.exif_transpose(im)
     mode = im.mode
     if mode in _SIXTEEN_BIT or mode in ("I", "F"):
@@ -99,12 +97,13 @@ def to_rgb8(im: Image.Image) -> Image.Image:
             if not (np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1):
                 raise UnsupportedImage(f"image mode F (32-bit float) with values outside [0, 1] "
                                  f"({np.nanmin(arr):.4g} to {np.nanmax(arr):.4g}): convert it to 8-bit RGB")
-            grey = img_as_ubyte(arr)
+            grey = np.round(arr * 255).astype(np.uint8)
         else:
             if arr.min() < 0 or arr.max() > 65535:
                 raise UnsupportedImage(f"image mode {mode} with values outside 0..65535 ({arr.min()} to {arr.max()}): "
                                  "convert it to 8-bit RGB")
-            grey = img_as_ubyte(arr.astype(np.uint16))
+            grey = np.round(arr / 257).astype(np.uint8)  # 65535 → 255: exact, unlike skimage's img_as_ubyte,
+            # which leaves 16-bit data unscaled when every value happens to fit in 8 bits (a dark image)
         return Image.fromarray(np.ascontiguousarray(grey)).convert("RGB")
     if mode == "CMYK":
         icc = im.info.get("icc_profile")
