@@ -26,16 +26,13 @@ rule prepare:
         "python -m aecopy.cli.prepare --dataset {wildcards.dataset} --out-dir {params.out_dir} > {log} 2>&1"
 
 
-def eval_folder_images(wildcards):
-    """The evaluation folder's image files: adding, removing or editing one reruns prepare_eval."""
-    from aecopy.data.files import image_files
-
-    return [str(p) for p in image_files(P["eval_sets"][wildcards.name])]
+from aecopy.data.files import image_files  # imports nothing heavy
 
 
 rule prepare_eval:
     input:
-        images=eval_folder_images,
+        # the folder's image files: adding, removing or editing one reruns the rule
+        images=lambda wildcards: [str(p) for p in image_files(P["eval_sets"][wildcards.name])],
         code=CORE_CODE + code("cli/prepare_eval.py", "data/*.py"),
     output:
         array="data/prepared/eval/{name}-{size}.npy",
