@@ -326,9 +326,13 @@ def test_skipped_files_are_recorded_warned_and_reported(tmp_path, capsys):
     (folder / "b_truncated.jpg").write_bytes(b"\xff\xd8\xff garbage")
     params = write_params(tmp_path, eval_sets={"mine": str(folder)}, on_bad_data="skip")
     out = tmp_path / "prepared" / "eval" / "mine-16.npy"
+    leftover = out.with_name(".mine-16.npy.k3j2_x.tmp")  # an earlier, killed run's temporary
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"partial")
     with pytest.warns(UserWarning, match="on_bad_data: skip"):
         prepare_eval.main(["--params", str(params), "--name", "mine", "--size", "16", "--out", str(out)])
     assert np.load(out).shape == (2, 3, 16, 16)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["mine-16.npy", "mine-16.skipped.json"]
     err = capsys.readouterr().err
     line = f"warning: on_bad_data: skip left out 1 unusable file(s) of eval_sets.mine ({folder}; 2 kept): b_truncated.jpg"
     assert line in err

@@ -30,6 +30,9 @@ def main(argv=None) -> None:
             res = sources.load_image_folder(folder, args.size, None, None, 0, params["on_bad_data"])
         except debian.DataError as err:  # bad files under on_bad_data: error, or no usable image at all
             raise SystemExit(f"error: {key}: {err}") from None
+    out = Path(args.out)
+    for tmp in out.parent.glob(f".{out.name}.*.tmp"):  # this output's leftovers of an interrupted write
+        tmp.unlink(missing_ok=True)
     rec = skipped_inputs.record(key, folder, len(res.images), res.skipped)
     if res.skipped:
         log(skipped_inputs.warning_line(rec))
