@@ -114,8 +114,13 @@ def test_second_run_fails_at_once_and_the_first_keeps_its_locks(mini_project):
 
 
 def test_run_sh_holds_the_lock_and_its_snakemake_call_shares_it(mini_project):
+    record = skipped_inputs.record("eval_sets.mine", "/photos", 5, [("x.jpg", "truncated")])
+    skipped_inputs.write(mini_project / "data" / "prepared" / "eval" / "mine-64.skipped.json", record)
     proc = run(["bash", "workflow/scripts/run.sh"], mini_project, check=False)
     assert proc.returncode == 0, proc.stderr
+    # the run ends with one line on the terminal per source whose files were skipped
+    assert proc.stderr.strip().splitlines()[-1] == ("warning: on_bad_data: skip left out 1 unusable file(s) of "
+                                                    "eval_sets.mine (/photos; 5 kept): x.jpg")
     assert (mini_project / "a.txt").read_text() == "done\n"
     assert (mini_project / "setup.log").exists() and "commit" in (mini_project / "dvc.log").read_text()
     # released when the run ended: the next one finds nothing to do
