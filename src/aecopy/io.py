@@ -7,6 +7,7 @@ import pickle
 import re
 import sys
 import tempfile
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -90,11 +91,12 @@ def _canonical(obj: Any) -> Any:
 
     Pickle writes an object seen before as a back-reference: whether two equal strings are one object
     (a state loaded from a checkpoint vs one built in memory) would otherwise change the bytes.
-    Container types (OrderedDict) and their attributes (a state_dict's `_metadata`) are kept.
+    An OrderedDict stays one, with its attributes (a state_dict's `_metadata`); other objects are
+    kept as they are.
     """
     if type(obj) is str:
         return sys.intern(obj)
-    if isinstance(obj, dict):
+    if type(obj) in (dict, OrderedDict):
         new = type(obj)((_canonical(k), _canonical(v)) for k, v in obj.items())
         for name, value in getattr(obj, "__dict__", {}).items():
             setattr(new, name, _canonical(value))
