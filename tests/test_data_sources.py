@@ -72,7 +72,7 @@ def test_image_folder_error_lists_every_bad_file(folder):
     message = str(info.value)
     for name in BAD:
         assert name in message
-    assert "too small" in message and "on_bad='skip'" in message
+    assert "too small" in message and "on_bad_data: skip" in message
 
 
 def test_image_folder_skip_warns_counts_and_keeps_sorted_order(folder):

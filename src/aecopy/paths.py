@@ -25,6 +25,11 @@ def eval_set(name, size) -> str:
     return f"{PREPARED}/eval/{name}-{size}.npy"
 
 
+def eval_set_skipped(name, size) -> str:
+    """The files of an evaluation folder that on_bad_data: skip left out."""
+    return f"{PREPARED}/eval/{name}-{size}.skipped.json"
+
+
 def run_dir(variant, seed) -> str:
     """The training rule's output folder: checkpoints and loss curves of one (variant, seed)."""
     return f"{RESULTS}/train/{variant}/seed{seed}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .io import load_torch, save_torch
+from .io import CheckpointError, load_torch, remove_leftovers, save_torch
 from .models import build_model
 
 FORMAT = "aecopy-checkpoint/1"
@@ -142,13 +143,42 @@ def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | Non
     return losses
 
 
+def _epoch_path(work_dir: Path, epoch: int) -> Path:
+    return work_dir / f"epoch{epoch:04d}.pt"
+
+
+def _cached_epochs(work_dir: Path) -> list[int]:
+    """Epochs whose full state (weights, optimizer, RNG) is kept in `work_dir`, ascending."""
+    found = (re.fullmatch(r"epoch(\d{4,})\.pt", p.name) for p in work_dir.glob("epoch*.pt"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def _load_state(path: Path, spec: dict, log: Callable[[str], None], rank: int) -> dict | None:
+    """A resume state checked against `spec`; a truncated or corrupt one is discarded with a warning
+    (None), so that a file cut short by a crash never blocks the run. Another configuration's state
+    is refused (CheckpointMismatch)."""
+    try:
+        ckpt = load_torch(path)
+    except CheckpointError as err:
+        log(f"warning: discarding unusable resume state: {err.args[0].split('; ')[0]}; training from an earlier state")
+        if rank == 0:
+            path.unlink(missing_ok=True)
+        return None
+    check_compatible(ckpt, spec, path)
+    return ckpt
+
+
 def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.Tensor | None = None,
           device: str | torch.device = "cpu", log: Callable[[str], None] = print,
           progress: bool = True) -> dict[int, Path]:
     """Train (or resume) the run `spec` on uint8 `images` (N, 3, S, S); return {epoch: checkpoint path}.
 
-    Checkpoints for `spec.train.save_epochs` are kept as `work_dir/epoch{E:04d}.pt`. Under `torchrun`
-    (an initialised process group) the model is wrapped in DDP and only rank 0 writes.
+    Checkpoints for `spec.train.save_epochs` are kept as `work_dir/epoch{E:04d}.pt`, each holding the
+    full state of its epoch. When `save_epochs` asks for an epoch that lies before the resume state
+    but was never kept (added to params after a run), training replays from the latest kept state
+    before it (or from the start) to write it: the same seed and state give the same weights, so the
+    replayed epochs equal the original ones. Under `torchrun` (an initialised process group) the model
+    is wrapped in DDP and only rank 0 writes.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -164,21 +194,40 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     rank, world = _distributed()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=tcfg["lr"])
-    history = {"step_loss": [], "epoch_loss": []}
-    start_epoch = 1
 
+    if rank == 0:
+        for tmp in remove_leftovers(work_dir):
+            log(f"removed {tmp}, left behind by an interrupted write")
     last = work_dir / "last.pt"
-    if last.exists():
-        ckpt = load_torch(last)
-        check_compatible(ckpt, spec, last)
+    state = _load_state(last, spec, log, rank) if last.exists() else None
+    if state is None:  # none, or discarded: resume from the latest kept epoch state, if any
+        for e in reversed(_cached_epochs(work_dir)):
+            state = _load_state(_epoch_path(work_dir, e), spec, log, rank)
+            if state is not None:
+                if rank == 0:
+                    save_torch(last, state)
+                break
+    done = state["epoch"] if state else 0
+    asked = sorted(set(tcfg["save_epochs"]))
+    if rank == 0 and state is not None and done in asked and not _epoch_path(work_dir, done).exists():
+        save_torch(_epoch_path(work_dir, done), state)  # the resume state is that epoch's state
+    missing = [e for e in asked if e < done and not _epoch_path(work_dir, e).exists()]
+    replay_from = None  # the kept state replaying starts from (None: from the start)
+    if missing:
+        state = None  # loaded again once the replay is done
+        for e in reversed([e for e in _cached_epochs(work_dir) if e < missing[0]]):
+            replay_from = _load_state(_epoch_path(work_dir, e), spec, log, rank)
+            if replay_from is not None:
+                break
+    if world > 1:
+        torch.distributed.barrier()  # every rank has seen the files before rank 0 writes any
+
+    def restore(ckpt: dict) -> dict:
         model.load_state_dict(ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer_state"])
         torch.set_rng_state(ckpt["rng"]["torch"])
-        history = {k: v.tolist() for k, v in ckpt["history"].items()}
-        start_epoch = ckpt["epoch"] + 1
-        log(f"resuming {spec['variant']} seed {seed} from epoch {ckpt['epoch']} ({last})")
+        return {k: v.tolist() for k, v in ckpt["history"].items()}
 
-    saved = {e: work_dir / f"epoch{e:04d}.pt" for e in tcfg["save_epochs"] if (work_dir / f"epoch{e:04d}.pt").exists()}
     n = images.shape[0]
     bs = tcfg["batch_size"]
     steps = n // (bs * world)  # the last incomplete (global) batch is dropped
@@ -189,32 +238,56 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     net = model
     if world > 1:  # DDP: every rank sees its own slice of each global batch; gradients are averaged
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
-    model.train()
-    for epoch in range(start_epoch, tcfg["epochs"] + 1):
-        t0 = time.perf_counter()
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
-        order = order[:steps * bs * world].view(steps, world, bs)[:, rank].reshape(-1)
-        losses = run_epoch(net, optimizer, images, labels, order, steps, bs, m["image_size"], device,
-                           bf16=tcfg.get("bf16", False), channels_last=tcfg.get("channels_last", False),
-                           desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress)
-        total = sum(losses)
-        history["step_loss"].extend(losses)
-        history["epoch_loss"].append(total / steps)
-        log(f"{spec['variant']} seed {seed} epoch {epoch}: loss {total / steps:.5f} ({time.perf_counter() - t0:.1f} s)")
-        ckpt = {
-            "format": FORMAT,
-            "spec": spec,
-            "epoch": epoch,
-            "step": epoch * steps,
-            "model_state": model.state_dict(),
-            "optimizer_state": optimizer.state_dict(),
-            "rng": {"torch": torch.get_rng_state()},
-            "history": {k: torch.tensor(v, dtype=torch.float64) for k, v in history.items()},
-        }
-        if epoch in tcfg["save_epochs"]:
-            saved[epoch] = work_dir / f"epoch{epoch:04d}.pt"
-            if rank == 0:
-                save_torch(saved[epoch], ckpt)
-        if rank == 0:  # only rank 0 writes
-            save_torch(last, ckpt)
-    return dict(sorted(saved.items()))
+
+    def run(first: int, final: int, history: dict, keep: set[int], write_last: bool) -> None:
+        """Epochs first..final; keeps the full state of the epochs in `keep` (and last.pt if asked)."""
+        model.train()
+        for epoch in range(first, final + 1):
+            t0 = time.perf_counter()
+            order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+            order = order[:steps * bs * world].view(steps, world, bs)[:, rank].reshape(-1)
+            losses = run_epoch(net, optimizer, images, labels, order, steps, bs, m["image_size"], device,
+                               bf16=tcfg.get("bf16", False), channels_last=tcfg.get("channels_last", False),
+                               desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress)
+            total = sum(losses)
+            history["step_loss"].extend(losses)
+            history["epoch_loss"].append(total / steps)
+            log(f"{spec['variant']} seed {seed} epoch {epoch}: loss {total / steps:.5f} ({time.perf_counter() - t0:.1f} s)")
+            if rank != 0:  # only rank 0 writes
+                continue
+            ckpt = {
+                "format": FORMAT,
+                "spec": spec,
+                "epoch": epoch,
+                "step": epoch * steps,
+                "model_state": model.state_dict(),
+                "optimizer_state": optimizer.state_dict(),
+                "rng": {"torch": torch.get_rng_state()},
+                "history": {k: torch.tensor(v, dtype=torch.float64) for k, v in history.items()},
+            }
+            if epoch in keep:
+                save_torch(_epoch_path(work_dir, epoch), ckpt)
+            if write_last:
+                save_torch(last, ckpt)
+
+    if missing:
+        start = replay_from["epoch"] if replay_from else 0
+        log(f"save_epochs asks for epoch(s) {missing}, not kept by the earlier run: replaying epochs "
+            f"{start + 1}-{missing[-1]} from {'the kept state of epoch %d' % start if start else 'the start'}")
+        history = restore(replay_from) if replay_from else {"step_loss": [], "epoch_loss": []}
+        run(start + 1, missing[-1], history, set(missing), write_last=False)
+        state = load_torch(last)  # then continue from where the earlier run ended
+    if state is not None:
+        history = restore(state)
+        log(f"resuming {spec['variant']} seed {seed} from epoch {state['epoch']} ({last})")
+        done = state["epoch"]
+        del state
+    elif not missing:
+        history = {"step_loss": [], "epoch_loss": []}
+    run(done + 1, tcfg["epochs"], history, set(asked), write_last=True)
+
+    saved = {e: _epoch_path(work_dir, e) for e in asked}
+    absent = [str(p) for p in saved.values() if not p.exists()]
+    if rank == 0 and absent:
+        raise RuntimeError(f"training ended without writing {', '.join(absent)}")
+    return saved

@@ -34,12 +34,19 @@ rule prepare:
         "--out-dir {params.out_dir} > {log} 2>&1"
 
 
+from aecopy.data.files import image_files  # imports nothing heavy
+
+
 rule prepare_eval:
     input:
+        # the folder's image files: adding, removing or editing one reruns the rule
+        images=lambda wildcards: [str(p) for p in image_files(P["eval_sets"][wildcards.name])],
         code=CORE_CODE + code("cli/prepare_eval.py", "data/*.py"),
     output:
-        paths.eval_set("{name}", "{size}"),
+        array=paths.eval_set("{name}", "{size}"),
+        skipped=paths.eval_set_skipped("{name}", "{size}"),
     params:
+        # the folder and on_bad_data are what the job reads: another folder or on_bad_data reruns the rule
         p=lambda w: reads(f"eval_sets.{w.name}", "on_bad_data"),
     conda:
         "../envs/aecopy.yaml"
@@ -47,4 +54,4 @@ rule prepare_eval:
         paths.log("prepare_eval/{name}-{size}"),
     shell:
         "python -m aecopy.cli.prepare_eval --rule {rule} --params {params.p:q} --name {wildcards.name} "
-        "--size {wildcards.size} --out {output} > {log} 2>&1"
+        "--size {wildcards.size} --out {output.array} --skipped {output.skipped} > {log} 2>&1"

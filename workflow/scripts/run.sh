@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # README command 1: set everything up, then run the default pipeline end to end.
+# One run at a time per project folder: a second one fails at once (workflow/scripts/lock.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source workflow/scripts/lock.sh
+take_project_lock
 bash workflow/scripts/setup.sh
-.venv/bin/snakemake --profile workflow/profiles/default "$@"
+SNAKEMAKE=.venv/bin/snakemake bash workflow/scripts/snakemake.sh --profile workflow/profiles/default "$@"
 if [ $# -eq 0 ]; then
     # Record what the run produced in dvc.lock (as `dvc repro` would), so that `dvc status` is clean
     # and `dvc push` can version it; a run with extra Snakemake arguments records nothing.

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import debian, patches, sources
+from ..data import skipped as skipped_inputs
 from .common import guarded, log, parser, setup
 
 
@@ -38,14 +39,15 @@ def user_supplied(ds: dict, on_bad: str):
             res = sources.load_lsun_lmdb(path, size, ds.get("limit"), on_bad)
         results = [res]
         n_val = max(1, round(len(res.images) * ds.get("val_fraction", 0.1)))
+        if len(res.images) <= n_val:
+            raise debian.DataError(f"{path}: {len(res.images)} usable image(s), too few for a training and a "
+                                   "validation split")
         train_imgs, val_imgs = res.images[:-n_val], res.images[-n_val:]
-    for r in results:
-        if r.skipped:
-            log(f"warning: skipped {len(r.skipped)} unusable input(s): " + "; ".join(f"{n} ({w})" for n, w in r.skipped))
+    skipped = [s for r in results for s in r.skipped]
     manifest = pd.DataFrame({"index": list(range(len(train_imgs))) + list(range(len(val_imgs))),
                              "split": ["train"] * len(train_imgs) + ["val"] * len(val_imgs),
                              "photo": [""] * (len(train_imgs) + len(val_imgs))})
-    return np.ascontiguousarray(train_imgs), np.ascontiguousarray(val_imgs), manifest
+    return np.ascontiguousarray(train_imgs), np.ascontiguousarray(val_imgs), manifest, skipped
 
 
 @guarded
@@ -60,12 +62,20 @@ def main(argv=None) -> None:
         warnings.simplefilter("always")
         try:
             if ds["source"] == "embedded":
-                train, val, manifest = embedded(params, ds["size"])
+                (train, val, manifest), skipped = embedded(params, ds["size"]), []
             else:
-                train, val, manifest = user_supplied(ds, params["on_bad_data"])
+                train, val, manifest, skipped = user_supplied(ds, params["on_bad_data"])
         except debian.DataError as err:
-            raise SystemExit(f"error: {err}") from None
+            where = "" if ds["source"] == "embedded" else f"datasets.{args.dataset}: "
+            raise SystemExit(f"error: {where}{err}") from None
     patches.save_patch_set(Path(args.out_dir), train, val, manifest)
+    record = Path(args.out_dir) / "skipped.json"
+    if skipped:  # kept beside the arrays for the report and the end-of-run summary; absent when none
+        rec = skipped_inputs.record(f"datasets.{args.dataset}", ds["path"], len(train) + len(val), skipped)
+        skipped_inputs.write(record, rec)
+        log(skipped_inputs.warning_line(rec))
+    else:
+        record.unlink(missing_ok=True)
     log(f"{args.dataset}: {len(train)} training and {len(val)} validation images of {ds['size']} px "
         f"→ {args.out_dir}")
 

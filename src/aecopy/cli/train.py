@@ -53,9 +53,10 @@ def main(argv=None) -> None:
         with atomic_path(out / path.name) as tmp:
             shutil.copyfile(path, tmp)
     history = load_torch(work_dir / "last.pt")["history"]
-    steps = history["step_loss"].tolist()
     epochs = history["epoch_loss"].tolist()
-    per_epoch = len(steps) // len(epochs)
+    per_epoch = len(history["step_loss"]) // len(epochs)
+    epochs = epochs[:cfg["train"]["epochs"]]  # a state trained further (train.epochs lowered since) shows as asked
+    steps = history["step_loss"].tolist()[:len(epochs) * per_epoch]
     with atomic_path(out / "loss_steps.csv") as tmp:
         pd.DataFrame({"step": range(1, len(steps) + 1),
                       "epoch": [i // per_epoch + 1 for i in range(len(steps))],

@@ -100,15 +100,20 @@ def build_patch_set(
 def _write_atomic(path: Path, write) -> None:
     """Call `write(file)` on a temporary file beside `path`, then rename it into place."""
     part = path.with_name(path.name + ".part")
-    with open(part, "wb") as f:
-        write(f)
-    os.replace(part, path)
+    try:
+        with open(part, "wb") as f:
+            write(f)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def save_patch_set(out_dir: Path, train: np.ndarray, val: np.ndarray, manifest: pd.DataFrame) -> None:
     """Write `train.npy`, `val.npy` and `manifest.csv` into `out_dir`, each atomically."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("train.npy", "val.npy", "manifest.csv"):  # left by a killed run: never versioned
+        (out_dir / f"{name}.part").unlink(missing_ok=True)
     _write_atomic(out_dir / "train.npy", lambda f: np.save(f, train))
     _write_atomic(out_dir / "val.npy", lambda f: np.save(f, val))
     _write_atomic(out_dir / "manifest.csv", lambda f: manifest.to_csv(f, index=False))

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageCms, ImageOps
 from torchvision.transforms import v2 as T
 from torchvision.transforms.v2 import functional as TF
 from tqdm import tqdm
 
 from .debian import DataError
+from .files import IMAGE_SUFFIXES, list_image_files
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 ON_BAD = ("error", "skip")
 
 
@@ -54,18 +54,84 @@ def _report_bad(source, bad: list[tuple[str, str]], on_bad: str, stacklevel: int
     if on_bad == "error":
         raise DataError(
             f"{len(bad)} unusable input(s) in {source}:\n{listing}\n"
-            "Remove or replace them, or pass on_bad='skip' to leave them out."
+            "Remove or replace them, or set `on_bad_data: skip` in params.yaml to leave them out."
         )
-    message = f"skipped {len(bad)} unusable input(s) in {source}:\n{listing}"
+    message = f"skipped {len(bad)} unusable input(s) in {source} (on_bad_data: skip):\n{listing}"
     warnings.warn(message, BadInputWarning, stacklevel=stacklevel)
 
 
+def _require_images(n_good: int, bad: list, source, what: str = "input") -> None:
+    """An empty result is an error, never a data set of 0 images."""
+    if n_good == 0 and bad:
+        raise DataError(f"no usable images in {source}: all {len(bad)} {what}(s) are unusable "
+                        f"(skipped under on_bad_data: skip), e.g. {bad[0][0]}: {bad[0][1]}")
+    if n_good == 0:
+        raise DataError(f"no images in {source}")
+
+
+class UnsupportedImage(ValueError):
+    """An image decoded fine but cannot be turned into 8-bit RGB faithfully (its mode or values)."""
+
+
+BACKGROUND = (255, 255, 255)  # what transparent pixels become: a white page, as a browser shows them
+_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+_TRANSPARENT = ("RGBA", "RGBa", "LA", "La", "PA")
+_DIRECT = ("1", "L", "P", "RGB", "RGBX", "YCbCr", "HSV")  # Pillow's own conversion to RGB is exact
+
+
+def to_rgb8(im: Image.Image) -> Image.Image:
+    """An image of any mode Pillow reads as 8-bit RGB, upright; ValueError naming a mode it refuses.
+
+    - EXIF orientation is applied (`ImageOps.exif_transpose`).
+    - 16-bit greyscale (I;16*, and I holding 0..65535) and float greyscale (F in [0, 1]) are scaled
+      to 0..255, rounding (Pillow's own conversion clips them: nearly white).
+    - Transparency (RGBA, LA, PA, a palette's or colour key's transparency) is composited on white.
+    - CMYK goes through its embedded ICC profile to sRGB when it has one, else Pillow's conversion.
+    RGB is taken as it is (embedded RGB profiles are ignored, as the author's loaders do).
+    """
+    im = ImageOps.exif_transpose(im)
+    mode = im.mode
+    if mode in _SIXTEEN_BIT or mode in ("I", "F"):
+        arr = np.asarray(im)
+        if mode == "F":
+            if not (np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1):
+                raise UnsupportedImage(f"image mode F (32-bit float) with values outside [0, 1] "
+                                 f"({np.nanmin(arr):.4g} to {np.nanmax(arr):.4g}): convert it to 8-bit RGB")
+            grey = np.round(arr * 255).astype(np.uint8)
+        else:
+            if arr.min() < 0 or arr.max() > 65535:
+                raise UnsupportedImage(f"image mode {mode} with values outside 0..65535 ({arr.min()} to {arr.max()}): "
+                                 "convert it to 8-bit RGB")
+            grey = np.round(arr / 257).astype(np.uint8)  # 65535 → 255: exact, unlike skimage's img_as_ubyte,
+            # which leaves 16-bit data unscaled when every value happens to fit in 8 bits (a dark image)
+        return Image.fromarray(np.ascontiguousarray(grey)).convert("RGB")
+    if mode == "CMYK":
+        icc = im.info.get("icc_profile")
+        if not icc:
+            return im.convert("RGB")
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError) as e:
+            raise UnsupportedImage(f"CMYK image with an unusable ICC profile ({e})") from e
+    if mode in _TRANSPARENT or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        page = Image.new("RGBA", rgba.size, BACKGROUND + (255,))
+        return Image.alpha_composite(page, rgba).convert("RGB")
+    if mode in _DIRECT:
+        return im.convert("RGB")
+    raise UnsupportedImage(f"image mode {mode} is not supported: convert it to 8-bit RGB")
+
+
 def decode_rgb(fp, min_side: int) -> Image.Image:
-    """Open, fully decode (so truncation is caught) and convert to RGB; raise ValueError if unusable."""
+    """Open, fully decode (so truncation is caught) and convert to 8-bit RGB (`to_rgb8`); raise
+    ValueError if unusable."""
     try:
         with Image.open(fp) as im:
             im.load()
-            rgb = im.convert("RGB")
+            rgb = to_rgb8(im)
+    except UnsupportedImage:
+        raise
     except Exception as e:  # PIL raises many types: UnidentifiedImageError, OSError, SyntaxError...
         raise ValueError(f"cannot decode as an RGB image ({type(e).__name__}: {e})") from e
     if min(rgb.size) < min_side:
@@ -92,16 +158,8 @@ def _collect(
         except ValueError as e:
             bad.append((name, str(e)))
     _report_bad(source, bad, on_bad, stacklevel=4)
-    stacked = np.stack(images) if images else np.zeros((0, 3, size, size), np.uint8)
-    return LoadResult(stacked, bad)
-
-
-def list_image_files(path: Path) -> list[Path]:
-    """Image files directly inside `path`, sorted by name."""
-    if not Path(path).is_dir():
-        raise DataError(f"image folder {path} does not exist or is not a folder")
-    return sorted((p for p in Path(path).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
-                  key=lambda p: p.name)
+    _require_images(len(images), bad, source)
+    return LoadResult(np.stack(images), bad)
 
 
 def load_image_folder(
@@ -114,7 +172,12 @@ def load_image_folder(
     """
     _check_on_bad(on_bad)
     files = list_image_files(path)
+    if not files:
+        raise DataError(f"image folder {path} has no image files ({' '.join(sorted(IMAGE_SUFFIXES))})")
+    n_all = len(files)
     files = files[start:] if limit is None else files[start:start + limit]
+    if not files:
+        raise DataError(f"image folder {path}: start {start} leaves none of its {n_all} image files")
     min_side = max(size, center_crop or 0)
 
     def transform(im: Image.Image) -> Image.Image:
@@ -215,6 +278,5 @@ def load_cifar10(path: Path, split: str = "train", on_bad: str = "error") -> Loa
         images.append(x)
         labels.append(y)
     _report_bad(path, bad, on_bad)
-    if not images:
-        return LoadResult(np.zeros((0, 3, 32, 32), np.uint8), bad, np.zeros(0, np.int64))
+    _require_images(len(images), bad, path, "batch file")
     return LoadResult(np.concatenate(images), bad, np.concatenate(labels))

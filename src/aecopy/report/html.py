@@ -5,6 +5,9 @@ import base64
 import html
 from pathlib import Path
 
+from ..data.skipped import read_all as read_skipped
+from .sections import skipped_inputs_section
+
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
 
 CSS = """
@@ -52,10 +55,12 @@ def _figure(results_dir: Path, fig: dict) -> str:
 
 
 def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, experiments: dict[str, str],
-           sections: list[dict] = ()) -> str:
+           sections: list[dict] = (), skipped: list[dict] | None = None) -> str:
     """HTML text; figures are read from `results_dir` and embedded as data URIs.
 
-    `sections` are extra claim-free sections ({id, title, text, table, figures}), shown after the claims.
+    `sections` are extra claim-free sections ({id, title, text, table, figures}), shown after the claims,
+    followed by a Data section listing the inputs `on_bad_data: skip` left out (`skipped`: the records
+    of `aecopy.data.skipped`; None reads them from data/prepared/), when there are any records.
     """
     results_dir = Path(results_dir)
     rows = []
@@ -94,7 +99,8 @@ def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, 
                     continue
                 seen.add(fig["path"])
                 parts.append(_figure(results_dir, fig))
-    for sec in sections:
+    data = skipped_inputs_section(read_skipped() if skipped is None else skipped)
+    for sec in [*sections, *([data] if data else [])]:
         parts.append(f"<h2 id='{html.escape(sec['id'])}'>{html.escape(sec['title'])}</h2><p>{html.escape(sec['text'])}</p>")
         parts.append(_table(sec.get("table", [])))
         parts.extend(_figure(results_dir, fig) for fig in sec.get("figures", []))

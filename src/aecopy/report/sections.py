@@ -54,3 +54,18 @@ SECTIONS: dict[str, str] = {
     "E9": "Attention models on the denoising test: the attention U-Net, one linear-attention block between "
           "convolutions, one dot-product attention block, and attention alone, each against the U-Net on the same inputs.",
 }
+
+
+def skipped_inputs_section(records: list[dict]) -> dict | None:
+    """The report's Data section: what `on_bad_data: skip` left out of each user-supplied data set and
+    evaluation folder (records of `aecopy.data.skipped`); None when there is none to show."""
+    if not records:
+        return None
+    rows = [{"params key": r["key"], "path": r["path"], "images kept": r["kept"], "files skipped": len(r["skipped"]),
+             "which (why)": "; ".join(f"{s['file']} ({s['reason']})" for s in r["skipped"]) or "none"}
+            for r in records]
+    n = sum(len(r["skipped"]) for r in records)
+    text = (f"{n} unusable input file(s) were left out under on_bad_data: skip (params.yaml): every number on "
+            "these sets is computed without them." if n else
+            "Every file of the user-supplied data sets and evaluation folders was used.")
+    return {"id": "data", "title": "Data", "text": text, "table": rows}
