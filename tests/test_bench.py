@@ -41,6 +41,7 @@ def test_gpu_benchmark_script_runs_on_cpu_at_a_tiny_size(tmp_path):
     configuration reports images/s, achieved/peak and the projected LSUN epoch."""
     import json
 
+    from aecopy.benchmarks.gpu import LSUN_CHURCH_IMAGES
     from aecopy.cli import bench_gpu
 
     out = tmp_path / "gpu.json"
@@ -48,4 +49,4 @@ def test_gpu_benchmark_script_runs_on_cpu_at_a_tiny_size(tmp_path):
     res = json.loads(out.read_text())
     for name in ("fp32_eager", "bf16_channels_last"):
         assert res[name]["images_per_s"] > 0 and res[name]["fraction_of_bf16_peak"] > 0
-        assert res[name]["projected_epoch_s"] == bench_gpu.LSUN_CHURCH_IMAGES / res[name]["images_per_s"]
+        assert res[name]["projected_epoch_s"] == LSUN_CHURCH_IMAGES / res[name]["images_per_s"]

@@ -6,7 +6,6 @@ that nothing already built was lost or silently changed.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -21,11 +20,13 @@ import torch
 import yaml
 from PIL import Image
 
-from aecopy.cli import prepare, prepare_eval
+from aecopy import config
+from aecopy.params import declare
+from aecopy.cli import prepare_eval
 from aecopy.data import DataError, load_image_folder
 from aecopy.data import skipped as skipped_inputs
 from aecopy.data.sources import decode_rgb
-from aecopy.io import CheckpointError, atomic_path, load_torch, save_torch
+from aecopy.io import CheckpointError, load_torch, save_torch
 from aecopy.report.html import render
 from aecopy.train import load_checkpoint, make_spec, train
 
@@ -72,7 +73,9 @@ def mini_project(tmp_path) -> Path:
     venv = tmp_path / ".venv" / "bin"
     venv.mkdir(parents=True)
     (venv / "snakemake").symlink_to(SNAKEMAKE)
-    (venv / "python").symlink_to(sys.executable)
+    # a wrapper, not a link: the interpreter finds its environment (aecopy installed) through its own path
+    (venv / "python").write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    (venv / "python").chmod(0o755)
     (venv / "dvc").write_text("#!/bin/sh\necho dvc \"$@\" >> dvc.log\n")
     (venv / "dvc").chmod(0o755)
     return tmp_path
@@ -272,6 +275,11 @@ def write_params(tmp_path: Path, **changes) -> Path:
     return path
 
 
+def rule_params(params_file: Path, *keys: str) -> str:
+    """The --params JSON a rule declaring `keys` passes its entry point."""
+    return declare(config.load(params_file), keys)
+
+
 def good_photo(path: Path, colour=(200, 40, 40)) -> None:
     Image.new("RGB", (48, 40), colour).save(path)
 
@@ -288,9 +296,10 @@ def test_empty_or_all_bad_eval_folder_is_an_error(tmp_path, content, on_bad):
     out = tmp_path / "prepared" / "mine-16.npy"
     with pytest.warns(UserWarning) if (content, on_bad) == ("all bad", "skip") else _no_warning():
         with pytest.raises(SystemExit) as info:
-            prepare_eval.main(["--params", str(params), "--name", "mine", "--size", "16", "--out", str(out)])
+            prepare_eval.main(["--rule", "prepare_eval", "--params", rule_params(params, "eval_sets.mine", "on_bad_data"),
+                               "--name", "mine", "--size", "16", "--out", str(out)])
     message = str(info.value.code)
-    assert message.startswith(f"error: eval_sets.mine: ") and str(folder) in message
+    assert message.startswith("error: eval_sets.mine: ") and str(folder) in message
     if content == "empty":
         assert "has no image files" in message and "\n" not in message
     elif on_bad == "skip":
@@ -314,7 +323,8 @@ def test_empty_image_folder_data_set_is_an_error(tmp_path):
     params = tiny_params()
     params["scales"]["default"]["datasets"]["land"] = {"source": "image_folder", "path": str(folder), "size": 16}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    proc = subprocess.run([sys.executable, "-m", "aecopy.cli.prepare", "--params", str(tmp_path / "params.yaml"),
+    job = rule_params(tmp_path / "params.yaml", "datasets.land", "on_bad_data")
+    proc = subprocess.run([sys.executable, "-m", "aecopy.cli.prepare", "--rule", "prepare", "--params", job,
                            "--dataset", "land", "--out-dir", str(tmp_path / "out")],
                           cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
@@ -335,7 +345,8 @@ def test_skipped_files_are_recorded_warned_and_reported(tmp_path, capsys):
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"partial")
     with pytest.warns(UserWarning, match="on_bad_data: skip"):
-        prepare_eval.main(["--params", str(params), "--name", "mine", "--size", "16", "--out", str(out)])
+        prepare_eval.main(["--rule", "prepare_eval", "--params", rule_params(params, "eval_sets.mine", "on_bad_data"),
+                           "--name", "mine", "--size", "16", "--out", str(out)])
     assert np.load(out).shape == (2, 3, 16, 16)
     assert sorted(p.name for p in out.parent.iterdir()) == ["mine-16.npy", "mine-16.skipped.json"]
     err = capsys.readouterr().err

@@ -42,6 +42,15 @@ def declare(resolved: dict, keys) -> str:
     return json.dumps({"declared": declared, "values": values}, sort_keys=True)
 
 
+def _leaves(values: dict, path: str = "") -> list[str]:
+    """The dotted keys of every value in a declared section (lists are values)."""
+    out = []
+    for key, value in values.items():
+        full = f"{path}.{key}" if path else key
+        out += _leaves(value, full) if isinstance(value, dict) and value else [full]
+    return out
+
+
 def _covers(declared: str, key: str) -> bool:
     return key == declared or key.startswith(declared + ".")
 
@@ -125,7 +134,8 @@ def from_rule(text: str, label: str, output: str | None = None) -> Params:
         def write() -> None:
             folder = Path(trace)
             folder.mkdir(parents=True, exist_ok=True)
-            record = {"rule": label, "output": output, "declared": job["declared"], "read": sorted(params.reads)}
+            record = {"rule": label, "output": output, "declared": job["declared"], "leaves": _leaves(job["values"]),
+                      "read": sorted(params.reads)}
             (folder / f"{label}-{os.getpid()}.json").write_text(json.dumps(record, indent=1))
         atexit.register(write)
     return params

@@ -36,10 +36,17 @@ def reads(*keys):
 TORCH = ("threads", "device")
 
 
-def variant_keys(*variants, dataset=True):
-    """The configs of variants a job builds or loads (a trained checkpoint is checked against its data set)."""
-    keys = [f"variants.{v}" for v in variants]
-    return keys + ([f"datasets.{VARIANTS[v]['dataset']}" for v in variants] if dataset else [])
+# What building a model reads (untrained), what loading or training one reads (its checkpoint is checked
+# against its whole configuration and data set), and a variant's own training seeds (where it has them).
+BUILD = ("model", "image_size", "kwargs")
+TRAINED = BUILD + ("dataset", "train")
+
+
+def variant_keys(*variants, trained=True, seeds=False):
+    """The configs of variants a job builds, loads or trains; `seeds`: the job also picks their seeds."""
+    keys = [f"variants.{v}.{k}" for v in variants for k in (TRAINED if trained else BUILD)]
+    keys += [f"datasets.{VARIANTS[v]['dataset']}" for v in variants] if trained else []
+    return keys + ([f"variants.{v}.seeds" for v in variants] if seeds else [])
 
 
 def claim_keys(experiment):

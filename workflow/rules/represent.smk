@@ -20,7 +20,7 @@ def invert_keys(variant, trained, noisy):
     if variant == plan.VIT_B_32:
         data = ["experiments.e10.variant", "experiments.e10.vit_b_32_image_size", f"variants.{E10['variant']}.dataset"]
     else:
-        data = variant_keys(variant, dataset=trained)
+        data = variant_keys(variant, trained=trained)
     return [*TORCH, "seed", *INVERSION_KEYS, *layer_keys, *data] + (["experiments.e4.alpha"] if noisy else [])
 
 
@@ -124,8 +124,11 @@ E10_FILES, E10_INPUTS = represent_rule_inputs("e10")
 T_FILES, T_INPUTS = represent_rule_inputs("t")
 
 
-def represent_keys(experiment, block, *variants):
-    return ["threads", "seed", "scale", f"experiments.{block}", *CONVERGENCE,
+def represent_keys(experiment, fields, *variants):
+    """What a representation experiment reads: the fields of its block, the convergence rule, the data set
+    names of its variants (the claims' `data`), its verdict rules."""
+    block = "e9" if experiment == "e9_represent" else experiment
+    return ["threads", "seed", "scale", *[f"experiments.{block}.{f}" for f in fields], *CONVERGENCE,
             *[f"variants.{v}.dataset" for v in variants], *claim_keys(experiment)]
 
 
@@ -138,7 +141,7 @@ rule e2:
         metrics=paths.metrics("e2"),
         figures=[paths.experiment_file("e2", f) for f in plan.figures(P, "e2")],
     params:
-        p=reads(*represent_keys("e2", "e2", E2["variant"])),
+        p=reads(*represent_keys("e2", ["variant"], E2["variant"])),
         inputs=E2_INPUTS,
         out_dir=paths.experiment_dir("e2"),
     conda:
@@ -158,7 +161,7 @@ rule e4:
         metrics=paths.metrics("e4"),
         figures=[paths.experiment_file("e4", f) for f in plan.figures(P, "e4")],
     params:
-        p=reads(*represent_keys("e4", "e4", EXPERIMENTS["e4"]["variant"])),
+        p=reads(*represent_keys("e4", ["variant", "alpha"], EXPERIMENTS["e4"]["variant"])),
         inputs=E4_INPUTS,
         out_dir=paths.experiment_dir("e4"),
     conda:
@@ -178,7 +181,7 @@ rule e5:
         metrics=paths.metrics("e5"),
         figures=[paths.experiment_file("e5", f) for f in plan.figures(P, "e5")],
     params:
-        p=reads(*represent_keys("e5", "e5", EXPERIMENTS["e5"]["variant"])),
+        p=reads(*represent_keys("e5", ["variant", "reference"], EXPERIMENTS["e5"]["variant"])),
         inputs=E5_INPUTS,
         out_dir=paths.experiment_dir("e5"),
     conda:
@@ -198,7 +201,7 @@ rule e8c:
         metrics=paths.metrics("e8c"),
         figures=[paths.experiment_file("e8c", f) for f in plan.figures(P, "e8c")],
     params:
-        p=reads(*represent_keys("e8c", "e8c", EXPERIMENTS["e8c"]["variant"])),
+        p=reads(*represent_keys("e8c", ["variant", "reference"], EXPERIMENTS["e8c"]["variant"])),
         inputs=E8C_INPUTS,
         out_dir=paths.experiment_dir("e8c"),
     conda:
@@ -218,7 +221,7 @@ rule e9_represent:
         metrics=paths.metrics("e9_represent"),
         figures=[paths.experiment_file("e9_represent", f) for f in plan.figures(P, "e9_represent")],
     params:
-        p=reads(*represent_keys("e9_represent", "e9", EXPERIMENTS["e9"]["linear"])),
+        p=reads(*represent_keys("e9_represent", ["unet", "linear", "dot", "attention_only"], EXPERIMENTS["e9"]["linear"])),
         inputs=E9_INPUTS,
         out_dir=paths.experiment_dir("e9_represent"),
     conda:
@@ -238,7 +241,7 @@ rule e10:
         metrics=paths.metrics("e10"),
         figures=[paths.experiment_file("e10", f) for f in plan.figures(P, "e10")],
     params:
-        p=reads(*represent_keys("e10", "e10", E10["variant"])),
+        p=reads(*represent_keys("e10", ["variant"], E10["variant"])),
         inputs=E10_INPUTS,
         out_dir=paths.experiment_dir("e10"),
     conda:
@@ -258,7 +261,7 @@ rule t:
         metrics=paths.metrics("t"),
         figures=[paths.experiment_file("t", f) for f in plan.figures(P, "t")],
     params:
-        p=reads(*represent_keys("t", "t", TCHECK["variant"]), "experiments.inversion.start_mean",
+        p=reads(*represent_keys("t", ["variant", "image_size", "images", "starts", "maps", "n_minus_m", "depths", "depth_n_minus_m", "activation", "steps", "c", "lr"], TCHECK["variant"]), "experiments.inversion.start_mean",
                 "experiments.inversion.start_sd", "experiments.inversion.reference_sd"),
         inputs=T_INPUTS,
         out_dir=paths.experiment_dir("t"),
@@ -282,7 +285,7 @@ rule bench_inversion:
         paths.bench("inversion"),
     params:
         p=reads(*TORCH, "seed", "seeds", "experiments.inversion", "experiments.e2.variant",
-                *variant_keys(E2["variant"])),
+                *variant_keys(E2["variant"], seeds=True)),
         inputs=BENCH_INVERSION_INPUTS,
     threads: P["threads"]
     conda:

@@ -20,7 +20,7 @@ rule e3:
         figures=[report(paths.experiment_file("e3", f), caption="../report/e3.rst", category="E3, E8, E9: denoising")
                  for f in plan.figures(P, "e3")],
     params:
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e3", *variant_keys(*plan.e3_variants(P)),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e3", *variant_keys(*plan.e3_variants(P), seeds=True),
                 *claim_keys("e3")),
         inputs=E3_INPUTS,
         out_dir=paths.experiment_dir("e3"),
@@ -43,7 +43,7 @@ rule e6:
         figures=[report(paths.experiment_file("e6", f), caption="../report/e6.rst", category="E6: manifold walks")
                  for f in plan.figures(P, "e6")],
     params:
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e6", *variant_keys(E6["variant"]), *claim_keys("e6")),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e6", *variant_keys(E6["variant"], seeds=True), *claim_keys("e6")),
         inputs=E6_INPUTS,
         out_dir=paths.experiment_dir("e6"),
     threads: P["threads"]
@@ -65,7 +65,7 @@ rule e7:
         figures=[report(paths.experiment_file("e7", f), caption="../report/e7.rst", category="E7: generation")
                  for f in plan.figures(P, "e7")],
     params:
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e7", *variant_keys(*E7["variants"]), *claim_keys("e7")),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e7", *variant_keys(*E7["variants"], seeds=True), *claim_keys("e7")),
         inputs=E7_INPUTS,
         out_dir=paths.experiment_dir("e7"),
     threads: P["threads"]
