@@ -143,3 +143,14 @@ def test_bad_references_fail_at_load_naming_the_key(params, path, value, message
     with pytest.raises(config.ConfigError) as err:
         config.resolve(_break(params, path, value))
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("path,value,message", [XREF[1], XREF[2], XREF[3]], ids=["variant", "kwarg", "rule"])
+def test_bad_references_stop_snakemake_dry_run_in_one_line(tmp_path, params, path, value, message):
+    """`snakemake -n` already refuses them: nothing is scheduled, no traceback, one line naming the key."""
+    project = make_project(tmp_path / "p", _break(params, path, value))
+    proc = run(["snakemake", "-n"], project, check=False)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in proc.stderr + proc.stdout

@@ -12,15 +12,17 @@ import contextlib
 import hashlib
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .io import CheckpointError, load_torch, remove_leftovers, save_torch
+from .io import CheckpointError, atomic_path, load_torch, remove_leftovers, save_torch
 from .models import build_model
 
 FORMAT = "aecopy-checkpoint/1"
@@ -291,3 +293,23 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     if rank == 0 and absent:
         raise RuntimeError(f"training ended without writing {', '.join(absent)}")
     return saved
+
+
+def publish(saved: dict, work_dir: Path, out: Path, epochs_asked: int) -> None:
+    """Copy a run's saved checkpoints from its resume state into the rule's output folder, with its loss
+    per step and per epoch (paths.loss_steps, paths.loss_epochs)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for epoch, path in saved.items():
+        with atomic_path(out / path.name) as tmp:
+            shutil.copyfile(path, tmp)
+    history = load_torch(work_dir / "last.pt")["history"]
+    epochs = history["epoch_loss"].tolist()
+    per_epoch = len(history["step_loss"]) // len(epochs)
+    epochs = epochs[:epochs_asked]  # a state trained further (train.epochs lowered since) shows as asked
+    steps = history["step_loss"].tolist()[:len(epochs) * per_epoch]
+    with atomic_path(out / "loss_steps.csv") as tmp:
+        pd.DataFrame({"step": range(1, len(steps) + 1),
+                      "epoch": [i // per_epoch + 1 for i in range(len(steps))],
+                      "loss": steps}).to_csv(tmp, index=False)
+    with atomic_path(out / "loss_epochs.csv") as tmp:
+        pd.DataFrame({"epoch": range(1, len(epochs) + 1), "loss": epochs}).to_csv(tmp, index=False)

@@ -36,10 +36,10 @@ def reads(*keys):
 TORCH = ("threads", "device")
 
 
-# What building a model reads (untrained), what loading or training one reads (its checkpoint is checked
-# against its whole configuration and data set), and a variant's own training seeds (where it has them).
-BUILD = ("model", "image_size", "kwargs")
-TRAINED = BUILD + ("dataset", "train")
+# What building a model and choosing its images reads (untrained), what loading or training one reads (its
+# checkpoint is checked against its whole configuration and data set), and a variant's own training seeds.
+BUILD = ("model", "image_size", "kwargs", "dataset")
+TRAINED = BUILD + ("train",)
 
 
 def variant_keys(*variants, trained=True, seeds=False):

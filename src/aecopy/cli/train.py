@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
-import pandas as pd
 import torch
 
 from .. import paths
 from ..inputs import Inputs
-from ..io import atomic_path, load_torch
-from ..train import code_key, make_spec, run_key, train
+from ..train import code_key, make_spec, publish, run_key, train
 from .common import device, guarded, log, parser, setup
 
 
@@ -47,23 +44,8 @@ def main(argv=None) -> None:
     if rank != 0:
         return
 
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for epoch, path in saved.items():
-        with atomic_path(out / path.name) as tmp:
-            shutil.copyfile(path, tmp)
-    history = load_torch(work_dir / "last.pt")["history"]
-    epochs = history["epoch_loss"].tolist()
-    per_epoch = len(history["step_loss"]) // len(epochs)
-    epochs = epochs[:cfg["train"]["epochs"]]  # a state trained further (train.epochs lowered since) shows as asked
-    steps = history["step_loss"].tolist()[:len(epochs) * per_epoch]
-    with atomic_path(out / "loss_steps.csv") as tmp:
-        pd.DataFrame({"step": range(1, len(steps) + 1),
-                      "epoch": [i // per_epoch + 1 for i in range(len(steps))],
-                      "loss": steps}).to_csv(tmp, index=False)
-    with atomic_path(out / "loss_epochs.csv") as tmp:
-        pd.DataFrame({"epoch": range(1, len(epochs) + 1), "loss": epochs}).to_csv(tmp, index=False)
-    log(f"wrote {len(saved)} checkpoint(s) and loss curves to {out}")
+    publish(saved, work_dir, Path(args.out_dir), cfg["train"]["epochs"])
+    log(f"wrote {len(saved)} checkpoint(s) and loss curves to {args.out_dir}")
 
 
 if __name__ == "__main__":
