@@ -159,11 +159,11 @@ def test_a_changed_key_reruns_exactly_the_rules_that_read_it(perturbable, every_
     if key.startswith("scales.paper."):
         assert scheduled == set()
         return
-    readers = [r for r in _records(params_trace)
-               if any(_covered(key, [d]) or d.startswith(key + ".") for d in r["declared"])]
+    readers = {(r["rule"], r["output"]): r for r in _records(params_trace)
+               if any(_covered(key, [d]) or d.startswith(key + ".") for d in r["declared"])}
     assert readers, f"no rule declares {key}"
-    start = [j for j in every_job if any(_owns(j, r) for r in readers)]
-    assert len(start) == len(readers), (key, [r["output"] for r in readers])
+    start = [j for j in every_job if any(_owns(j, r) for r in readers.values())]
+    assert len(start) == len(readers), (key, sorted(readers))
     expected = {_key(j) for j in _downstream(start, every_job) if j["rule"] != "all"}
     assert scheduled == expected
 
