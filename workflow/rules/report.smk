@@ -21,7 +21,7 @@ rule training_summary:
 rule claims:
     input:
         claims=CLAIM_FILES,
-        code=CORE_CODE + code("cli/claims.py"),
+        code=CORE_CODE + code("cli/claims.py", "environment.py"),
     output:
         claims="results/claims.json",
         metrics="results/metrics.json",
@@ -38,7 +38,7 @@ rule report:
         claims="results/claims.json",
         figures=REPORT_FIGURES + [rules.training_summary.output.figure],
         sections=rules.training_summary.output.section,
-        code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py"),
+        code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py", "environment.py"),
     output:
         "results/report.html",
     conda:
