@@ -15,9 +15,10 @@ BIN = Path(sys.executable).parent
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float = 2400) -> subprocess.CompletedProcess:
-    """Run a command of the project's environment; on failure show its output."""
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float = 2400,
+        env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a command of the project's environment (plus `env`); on failure show its output."""
+    proc = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
@@ -93,3 +94,11 @@ def photos_available() -> None:
     proc = run([sys.executable, "-m", "aecopy.cli.fetch"], REPO, check=False)
     if proc.returncode != 0:
         pytest.fail(f"the embedded photographs are not available; run workflow/scripts/setup.sh\n{proc.stderr}")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, photos_available) -> Path:
+    """A tiny project built by `dvc repro` (which runs snakemake with the local profile)."""
+    project = make_project(tmp_path_factory.mktemp("built"))
+    run(["dvc", "repro"], project)
+    return project

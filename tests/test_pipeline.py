@@ -12,14 +12,6 @@ from .conftest import make_project, run
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, photos_available) -> Path:
-    """A tiny project built by `dvc repro` (which runs snakemake)."""
-    project = make_project(tmp_path_factory.mktemp("built"))
-    run(["dvc", "repro"], project)
-    return project
-
-
 def test_default_run_produces_claims_and_report(built):
     claims = json.loads((built / "results" / "claims.json").read_text())
     e1 = next(c for c in claims if c["id"] == "E1")
