@@ -29,11 +29,17 @@ from aecopy.train import load_checkpoint, make_spec
 
 from .conftest import ENV, make_project, run, tiny_params
 
-pytestmark = pytest.mark.slow
-
 PARTITION = "debug"
-DAEMONS = ("munged", "slurmctld", "slurmd")
-CLIENTS = ("sbatch", "squeue", "sinfo", "scancel", "srun")
+COMMANDS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scancel", "srun")
+MISSING = [cmd for cmd in COMMANDS if not shutil.which(cmd)]
+
+# Checked before any fixture, so that a skipped module builds nothing.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the Slurm tests need root (they run slurm-wlm's and munge's daemons)"),
+    pytest.mark.skipif(bool(MISSING), reason=f"Slurm is not installed (missing {', '.join(MISSING)}); "
+                       "workflow/scripts/test.sh installs Debian's slurm-wlm and munge as root"),
+]
 
 SLURM_CONF = """\
 ClusterName=aecopytest
@@ -96,12 +102,6 @@ def _logs(folder: Path) -> str:
 @pytest.fixture(scope="module")
 def slurm() -> dict:
     """A running one-node cluster: yields the environment variables that point Slurm's commands at it."""
-    if os.geteuid() != 0:
-        pytest.skip("the Slurm tests need root (they install and run slurm-wlm and munge)")
-    missing = [cmd for cmd in DAEMONS + CLIENTS + ("mungekey",) if not shutil.which(cmd)]
-    if missing:
-        pytest.skip(f"Slurm is not installed (missing {', '.join(missing)}); "
-                    "workflow/scripts/test.sh installs Debian's slurm-wlm and munge as root")
     host = socket.gethostname().split(".")[0]
     folder = Path(tempfile.mkdtemp(prefix="aecopy-slurm-"))
     folder.chmod(0o755)  # munged wants its socket's folder searchable by everyone
@@ -151,12 +151,12 @@ def slurm() -> dict:
 
 
 def snakemake_slurm(project: Path, slurm: dict, *targets: str) -> subprocess.CompletedProcess:
-    """Snakemake with the project's slurm profile, resources cut to the test cluster's one 2-CPU node."""
+    """Snakemake with the project's slurm profile, resources cut to the test cluster's one 2-CPU node (no GPU)."""
     cmd = ["snakemake", "--profile", "workflow/profiles/slurm", "--jobs", "2",
            "--default-resources", "slurm_account=aecopy", f"slurm_partition={PARTITION}", "runtime=30",
            "mem_mb=2000", "cpus_per_task=1",
            "--set-resources", f"train:slurm_partition={PARTITION}", "train:runtime=30", "train:mem_mb=3000",
-           "train:cpus_per_task=2",
+           "train:cpus_per_task=2", "train:gpu=0",
            "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
            "--slurm-keep-successful-logs", "--latency-wait", "5", *targets]
     t0 = time.monotonic()
