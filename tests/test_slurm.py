@@ -36,7 +36,7 @@ MISSING = [cmd for cmd in COMMANDS if not shutil.which(cmd)]
 # Checked before any fixture, so that a skipped module builds nothing.
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the Slurm tests need root (they run slurm-wlm's and munge's daemons)"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="the Slurm tests need root (to run the slurm-wlm and munge daemons)"),
     pytest.mark.skipif(bool(MISSING), reason=f"Slurm is not installed (missing {', '.join(MISSING)}); "
                        "workflow/scripts/test.sh installs Debian's slurm-wlm and munge as root"),
 ]
@@ -96,36 +96,43 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _logs(folder: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(folder.glob("*.log")))
+    """The tail of each daemon's log and output, for a failure message."""
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                     for p in sorted([*folder.glob("*.log"), *folder.glob("*.out")]))
 
 
 @pytest.fixture(scope="module")
 def slurm() -> dict:
-    """A running one-node cluster: yields the environment variables that point Slurm's commands at it."""
+    """A running one-node cluster: {env: the variables that point Slurm's commands at it, version}.
+
+    The daemons run in the foreground as children of this process and are stopped by their pids, first
+    cancelling whatever jobs are left, even when a test failed.
+    """
     host = socket.gethostname().split(".")[0]
     folder = Path(tempfile.mkdtemp(prefix="aecopy-slurm-"))
     folder.chmod(0o755)  # munged wants its socket's folder searchable by everyone
-    (folder / "state").mkdir()
-    (folder / "spool").mkdir()
     conf = folder / "slurm.conf"
-    conf.write_text(SLURM_CONF.format(host=host, dir=folder, ctld_port=_free_port(), slurmd_port=_free_port(),
-                                      cpus=len(os.sched_getaffinity(0)), mem_mb=_real_memory_mb(),
-                                      partition=PARTITION))
     shim = folder / "bin" / "srun"
-    shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nSLURM_CONF={conf} exec {shutil.which("srun")} "$@"\n')
-    shim.chmod(0o755)
     env = {"SLURM_CONF": str(conf), "PATH": f"{shim.parent}{os.pathsep}{ENV['PATH']}"}
-    subprocess.run(["mungekey", "--create", f"--keyfile={folder / 'munge.key'}"], check=True)
-    started: list[subprocess.Popen] = []
+    started: list[tuple[subprocess.Popen, object]] = []
     try:
+        (folder / "state").mkdir()
+        (folder / "spool").mkdir()
+        conf.write_text(SLURM_CONF.format(host=host, dir=folder, ctld_port=_free_port(),
+                                          slurmd_port=_free_port(), cpus=len(os.sched_getaffinity(0)),
+                                          mem_mb=_real_memory_mb(), partition=PARTITION))
+        shim.parent.mkdir()
+        shim.write_text(f'#!/bin/sh\nSLURM_CONF={conf} exec {shutil.which("srun")} "$@"\n')
+        shim.chmod(0o755)
+        run(["mungekey", "--create", f"--keyfile={folder / 'munge.key'}"], folder)
         for cmd in (["munged", "--foreground", f"--socket={folder / 'munge.sock'}",
                      f"--key-file={folder / 'munge.key'}", f"--log-file={folder / 'munged.log'}",
                      f"--pid-file={folder / 'munged.pid'}", f"--seed-file={folder / 'munged.seed'}"],
                     ["slurmctld", "-D", "-f", str(conf)],
                     ["slurmd", "-D", "-f", str(conf)]):
             out = open(folder / f"{cmd[0]}.out", "w")
-            started.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}))
+            started.append((subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                             env={**os.environ, **env}), out))
             if cmd[0] == "munged":
                 for _ in range(50):
                     if (folder / "munge.sock").exists():
@@ -134,19 +141,18 @@ def slurm() -> dict:
         deadline = time.monotonic() + 60
         state = ""
         while time.monotonic() < deadline:
-            proc = run(["sinfo", "--noheader", "--format=%T"], folder, check=False, env=env)
-            state = proc.stdout.strip()
+            state = run(["sinfo", "--noheader", "--format=%T"], folder, check=False, env=env).stdout.strip()
             if state == "idle":
                 break
             time.sleep(1)
         assert state == "idle", f"the Slurm node did not come up (state {state!r})\n{_logs(folder)}"
-        version = run(["sinfo", "--version"], folder, env=env).stdout.strip()
-        yield {"env": env, "folder": folder, "version": version}
+        yield {"env": env, "version": run(["sinfo", "--version"], folder, env=env).stdout.strip()}
     finally:
-        subprocess.run(["scancel", "--full", f"--partition={PARTITION}"], env={**os.environ, **env},
-                       capture_output=True)
-        for proc in reversed(started):
+        if started:
+            run(["scancel", "--full", f"--partition={PARTITION}"], folder, check=False, env=env)
+        for proc, out in reversed(started):
             _stop(proc)
+            out.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
