@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+from importlib import metadata
 
 import numpy
 import torch
@@ -27,12 +29,25 @@ def test_environment_names_the_versions_in_use():
     assert env["torch_threads"] == torch.get_num_threads() and env["cpu_count"] == os.cpu_count()
 
 
-def test_versions_in_use_are_those_of_the_lock():
+def _lock() -> dict[str, str]:
+    """{name: version} of requirements/lock.txt, checking that every pin carries a hash."""
+    text = (REPO / "requirements" / "lock.txt").read_text()
     pins = {}
-    for line in (REPO / "requirements" / "lock.txt").read_text().splitlines():
-        if "==" in line and not line.startswith((" ", "#")):
-            name, version = line.split(" ")[0].split("==")
-            pins[name] = version
+    for block in re.split(r"\n(?=\S)", text):
+        if block.startswith("#") or not block.strip():
+            continue
+        name, version = block.split(" ")[0].split("==")
+        assert "--hash=sha256:" in block, name
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
+
+
+def test_the_environment_is_the_lock():
+    """Every locked package is installed at its locked version; torch and torchvision are the pinned pair."""
+    pins = _lock()
+    assert pins["torch"] == "2.14.1" and pins["torchvision"] == "0.29.1"
+    installed = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version for d in metadata.distributions()}
+    assert {name: installed.get(name) for name in pins} == pins
     env = environment()
     for name in ("torch", "torchvision", "numpy", "snakemake", "dvc", "snakemake-executor-plugin-slurm"):
         assert env[name] == pins[name], name
