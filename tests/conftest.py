@@ -17,9 +17,10 @@ BIN = Path(sys.executable).parent
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float = 2400) -> subprocess.CompletedProcess:
-    """Run a command of the project's environment; on failure show its output."""
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float = 2400,
+        env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a command of the project's environment (plus `env`); on failure show its output."""
+    proc = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
@@ -110,8 +111,5 @@ def params_trace(tmp_path_factory) -> Path:
 def built(tmp_path_factory, photos_available, params_trace) -> Path:
     """A tiny project built by `dvc repro` (which runs snakemake), every job tracing its params reads."""
     project = make_project(tmp_path_factory.mktemp("built"))
-    proc = subprocess.run(["dvc", "repro"], cwd=project, env={**ENV, TRACE_ENV: str(params_trace)},
-                          capture_output=True, text=True, timeout=2400)
-    if proc.returncode != 0:
-        raise AssertionError(f"dvc repro exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    run(["dvc", "repro"], project, env={TRACE_ENV: str(params_trace)})
     return project

@@ -20,6 +20,9 @@ def test_default_run_produces_claims_and_report(built):
     assert e1["ci_low"] <= e1["value"] <= e1["ci_high"]
     report = (built / "results" / "report.html").read_text()
     assert "data:image/png;base64," in report and ">E1<" in report
+    env = json.loads((built / "results" / "metrics.json").read_text())["environment"]
+    assert env["torch"] and env["snakemake"] and env["torch_threads"] >= 1
+    assert "<h2 id='environment'>Environment</h2>" in report and f"<td>{env['torch']}</td>" in report
 
 
 def test_second_run_has_nothing_to_do(built):

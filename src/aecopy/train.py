@@ -251,6 +251,10 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
             losses = run_epoch(net, optimizer, images, labels, order, steps, bs, m["image_size"], device,
                                bf16=tcfg.get("bf16", False), channels_last=tcfg.get("channels_last", False),
                                desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress)
+            if world > 1:  # record the loss of each global batch (the mean over ranks), not rank 0's slice
+                mean = torch.tensor(losses, dtype=torch.float64, device=device)
+                torch.distributed.all_reduce(mean)
+                losses = (mean / world).tolist()
             total = sum(losses)
             history["step_loss"].extend(losses)
             history["epoch_loss"].append(total / steps)

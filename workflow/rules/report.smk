@@ -26,7 +26,7 @@ rule training_summary:
 rule claims:
     input:
         claims=CLAIM_FILES,
-        code=CORE_CODE + code("cli/claims.py"),
+        code=CORE_CODE + code("cli/claims.py", "environment.py"),
     output:
         claims=paths.claims(),
         metrics=paths.metrics(),
@@ -46,7 +46,7 @@ rule report:
         claims=paths.claims(),
         figures=REPORT_FIGURES + [rules.training_summary.output.figure],
         sections=rules.training_summary.output.section,
-        code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py"),
+        code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py", "environment.py"),
     output:
         paths.REPORT,
     params:

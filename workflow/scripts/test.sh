@@ -9,4 +9,12 @@ if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
     echo "==> installing Debian's chromium for the report test"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# The Slurm tests run a one-node cluster on this machine from Debian's slurm-wlm and munge; without them
+# (not root, no apt) those tests skip.
+if ! { command -v slurmctld && command -v slurmd && command -v munged; } >/dev/null \
+        && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's slurm-wlm and munge for the Slurm tests"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; } \
+        || echo "warning: could not install slurm-wlm and munge; the Slurm tests will skip" >&2
+fi
 .venv/bin/python -m pytest "$@"

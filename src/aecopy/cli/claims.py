@@ -1,6 +1,7 @@
 """Rule `claims`: gather every experiment's claims into results/claims.json and results/metrics.json."""
 from __future__ import annotations
 
+from ..environment import environment
 from ..io import read_json, write_json
 from .common import log, parser, setup
 
@@ -18,8 +19,10 @@ def main(argv=None) -> None:
     if dupes:
         raise SystemExit(f"error: duplicate claim ids {dupes}")
     write_json(args.out, claims)
-    write_json(args.metrics, {c["id"]: {"value": c["value"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
-                                        "reproduced": int(c["verdict"] == "reproduced")} for c in claims})
+    metrics = {c["id"]: {"value": c["value"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+                         "reproduced": int(c["verdict"] == "reproduced")} for c in claims}
+    metrics["environment"] = environment()
+    write_json(args.metrics, metrics)
     for c in claims:
         log(f"{c['id']}: {c['verdict']} ({c['metric']} = {c['value']:.4g} [{c['ci_low']:.4g}, {c['ci_high']:.4g}])")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..environment import environment
 from ..io import read_json, write_text
 from ..report.html import render
 from ..report.sections import SECTIONS
@@ -11,6 +12,15 @@ from .common import parser, setup
 INTRO = ("Each claim of B. L. Badger's post <i>Autoencoders: Learning by Copying</i> is measured by the pipeline "
          "and judged by a rule fixed in params.yaml before the run. Intervals are 95% bootstrap intervals over "
          "images and training seeds.")
+
+def environment_section() -> dict:
+    """The report's Environment section: what the report step ran with (the same venv as every other step)."""
+    env = environment()
+    return {"id": "environment", "title": "Environment",
+            "text": "Python, the packages that ran the pipeline, and the CPU threads torch used (params' threads) "
+                    "out of the machine's CPUs. The same record is in results/metrics.json under environment.",
+            "table": [{"name": k, "value": "—" if v is None else str(v)} for k, v in env.items()]}
+
 
 def main(argv=None) -> None:
     p = parser(__doc__)
@@ -21,8 +31,8 @@ def main(argv=None) -> None:
     params = setup(args, torch_threads=False)
     claims = read_json(args.claims)
     title = f"Autoencoders: Learning by Copying — reproduction report ({params['scale']} scale)"
-    write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, SECTIONS,
-                                    [read_json(path) for path in args.sections]))
+    sections = [read_json(path) for path in args.sections] + [environment_section()]
+    write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, SECTIONS, sections))
     print(Path(args.out).resolve())
 
 
