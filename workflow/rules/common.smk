@@ -74,5 +74,43 @@ def runs_of(variant):
     return [paths.run_dir(variant, seed) for seed in variant_seeds(P, variant)]
 
 
-EXPERIMENT_SHELL = ("python -m aecopy.cli.experiment {rule} --rule {rule} --params {params.p:q} "
+EXPERIMENT_SHELL = ("python -m aecopy.cli.experiment {params.name} --rule={params.name} --params {params.p:q} "
                     "--inputs {params.inputs:q} --out-dir {params.out_dir} --figures {output.figures} > {log} 2>&1")
+
+
+# ---- helpers of the rule files (what their jobs read) ---------------------------------------------
+
+def prepare_keys(dataset):
+    """The embedded photographs are cut by a seeded recipe; user-supplied data may hold unreadable files."""
+    if DATASETS[dataset]["source"] == "embedded":
+        return ["embedded", "seed", "cache_dir"]
+    return ["on_bad_data"]
+
+
+def train_inputs(wildcards):
+    return plan.train_inputs(P, wildcards.variant)
+
+
+def invert_keys(variant, trained, noisy):
+    layer_keys = [f"experiments.inversion.overrides.{variant}", f"experiments.inversion.layers.{variant}"]
+    if variant == plan.VIT_B_32:
+        data = ["experiments.e10.variant", "experiments.e10.vit_b_32_image_size", f"variants.{E10['variant']}.dataset"]
+    else:
+        data = variant_keys(variant, trained=trained)
+    return [*TORCH, "seed", *INVERSION_KEYS, *layer_keys, *data] + (["experiments.e4.alpha"] if noisy else [])
+
+
+def invert_inputs(wildcards, state):
+    return plan.invert_inputs(P, wildcards.variant, getattr(wildcards, "seed", 0), state)
+
+
+def represent_rule_inputs(experiment):
+    return with_inputs(plan.represent_inputs(P, experiment))
+
+
+def represent_keys(experiment, fields, *variants):
+    """What a representation experiment reads: the fields of its block, the convergence rule, the data set
+    names of its variants (the claims' `data`), its verdict rules."""
+    block = "e9" if experiment == "e9_represent" else experiment
+    return ["threads", "seed", "scale", *[f"experiments.{block}.{f}" for f in fields], *CONVERGENCE,
+            *[f"variants.{v}.dataset" for v in variants], *claim_keys(experiment)]

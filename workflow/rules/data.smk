@@ -6,13 +6,6 @@ wildcard_constraints:
     size="[0-9]+",
 
 
-def prepare_keys(dataset):
-    """The embedded photographs are cut by a seeded recipe; user-supplied data may hold unreadable files."""
-    if DATASETS[dataset]["source"] == "embedded":
-        return ["embedded", "seed", "cache_dir"]
-    return ["on_bad_data"]
-
-
 rule prepare:
     input:
         manifest=P["embedded"]["manifest"],
@@ -23,6 +16,7 @@ rule prepare:
         val=paths.split("{dataset}", "val"),
         manifest=paths.manifest("{dataset}"),
     params:
+        name="prepare",
         p=lambda w: reads(f"datasets.{w.dataset}", *prepare_keys(w.dataset)),
         out_dir=subpath(output.train, parent=True),
     conda:
@@ -30,7 +24,7 @@ rule prepare:
     log:
         paths.log("prepare/{dataset}"),
     shell:
-        "python -m aecopy.cli.prepare --rule {rule} --params {params.p:q} --dataset {wildcards.dataset} "
+        "python -m aecopy.cli.prepare --rule={params.name} --params {params.p:q} --dataset {wildcards.dataset} "
         "--out-dir {params.out_dir} > {log} 2>&1"
 
 
@@ -46,6 +40,7 @@ rule prepare_eval:
         array=paths.eval_set("{name}", "{size}"),
         skipped=paths.eval_set_skipped("{name}", "{size}"),
     params:
+        name="prepare_eval",
         # the folder and on_bad_data are what the job reads: another folder or on_bad_data reruns the rule
         p=lambda w: reads(f"eval_sets.{w.name}", "on_bad_data"),
     conda:
@@ -53,5 +48,5 @@ rule prepare_eval:
     log:
         paths.log("prepare_eval/{name}-{size}"),
     shell:
-        "python -m aecopy.cli.prepare_eval --rule {rule} --params {params.p:q} --name {wildcards.name} "
+        "python -m aecopy.cli.prepare_eval --rule={params.name} --params {params.p:q} --name {wildcards.name} "
         "--size {wildcards.size} --out {output.array} --skipped {output.skipped} > {log} 2>&1"

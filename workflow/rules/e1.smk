@@ -15,9 +15,10 @@ rule e1:
         figures=[report(paths.experiment_file("e1", f), caption="../report/e1.rst", category="E1")
                  for f in plan.figures(P, "e1")],
     params:
+        name="e1",
         p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e1", *variant_keys(E1["variant"], seeds=True), *claim_keys("e1")),
         inputs=E1_INPUTS,
-        out_dir=paths.experiment_dir("e1"),
+        out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"

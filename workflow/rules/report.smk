@@ -11,6 +11,7 @@ rule training_summary:
         section=paths.TRAINING_SECTION,
         figure=report(paths.TRAINING_FIGURE, caption="../report/training.rst", category="Training"),
     params:
+        name="training_summary",
         p=reads("threads", "seeds", "variants"),
         inputs=TRAINING_INPUTS,
         out_dir=subpath(output.section, parent=True),
@@ -19,7 +20,7 @@ rule training_summary:
     log:
         paths.log("training_summary"),
     shell:
-        "python -m aecopy.cli.training_summary --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+        "python -m aecopy.cli.training_summary --rule={params.name} --params {params.p:q} --inputs {params.inputs:q} "
         "--out-dir {params.out_dir} > {log} 2>&1"
 
 
@@ -31,13 +32,14 @@ rule claims:
         claims=paths.claims(),
         metrics=paths.metrics(),
     params:
+        name="claims",
         p=reads(),
     conda:
         "../envs/aecopy.yaml"
     log:
         paths.log("claims"),
     shell:
-        "python -m aecopy.cli.claims --rule {rule} --params {params.p:q} --inputs {input.claims} "
+        "python -m aecopy.cli.claims --rule={params.name} --params {params.p:q} --inputs {input.claims} "
         "--out {output.claims} --metrics {output.metrics} > {log} 2>&1"
 
 
@@ -50,11 +52,12 @@ rule report:
     output:
         paths.REPORT,
     params:
+        name="report",
         p=reads("scale"),
     conda:
         "../envs/aecopy.yaml"
     log:
         paths.log("report"),
     shell:
-        "python -m aecopy.cli.report --rule {rule} --params {params.p:q} --claims {input.claims} "
+        "python -m aecopy.cli.report --rule={params.name} --params {params.p:q} --claims {input.claims} "
         "--sections {input.sections} --out {output} > {log} 2>&1"

@@ -15,20 +15,7 @@ INVERSION_KEYS = [f"experiments.inversion.{k}" for k in ("steps", "c", "lr", "st
                                                            "reference_sd", "record_every", "max_images", "batch_size")]
 
 
-def invert_keys(variant, trained, noisy):
-    layer_keys = [f"experiments.inversion.overrides.{variant}", f"experiments.inversion.layers.{variant}"]
-    if variant == plan.VIT_B_32:
-        data = ["experiments.e10.variant", "experiments.e10.vit_b_32_image_size", f"variants.{E10['variant']}.dataset"]
-    else:
-        data = variant_keys(variant, trained=trained)
-    return [*TORCH, "seed", *INVERSION_KEYS, *layer_keys, *data] + (["experiments.e4.alpha"] if noisy else [])
-
-
-def invert_inputs(wildcards, state):
-    return plan.invert_inputs(P, wildcards.variant, getattr(wildcards, "seed", 0), state)
-
-
-INVERT_SHELL = ("python -m aecopy.cli.invert --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+INVERT_SHELL = ("python -m aecopy.cli.invert --rule={params.name} --params {params.p:q} --inputs {params.inputs:q} "
                 "--variant {params.variant} --seed {params.seed} --state {params.state} --bn {params.bn} "
                 "--kind {params.kind} {params.weights} --out {output} > {log} 2>&1")
 
@@ -43,6 +30,7 @@ rule invert_trained:
         bn="train|eval",
         kind="clean|noisy",
     params:
+        name="invert_trained",
         p=lambda w: reads(*invert_keys(w.variant, True, w.kind == "noisy")),
         inputs=lambda w: plan.as_json(invert_inputs(w, "trained")),
         variant=lambda w: w.variant, seed=lambda w: w.seed, state="trained", bn=lambda w: w.bn,
@@ -68,6 +56,7 @@ rule invert_untrained:
         bn="train|eval",
         kind="clean|noisy",
     params:
+        name="invert_untrained",
         p=lambda w: reads(*invert_keys(w.variant, False, w.kind == "noisy")),
         inputs=lambda w: plan.as_json(invert_inputs(w, "untrained")),
         variant=lambda w: w.variant, seed=lambda w: w.seed, state="untrained", bn=lambda w: w.bn,
@@ -95,6 +84,7 @@ if E10["vit_b_32_weights"]:
         wildcard_constraints:
             state="trained|untrained",
         params:
+            name="invert_vit_b_32",
             p=lambda w: reads(*invert_keys(plan.VIT_B_32, w.state == "trained", False)),
             inputs=lambda w: plan.as_json(invert_inputs(w, w.state)),
             variant=plan.VIT_B_32, seed=0, state=lambda w: w.state, bn="train", kind="clean",
@@ -110,10 +100,6 @@ if E10["vit_b_32_weights"]:
             INVERT_SHELL
 
 
-def represent_rule_inputs(experiment):
-    return with_inputs(plan.represent_inputs(P, experiment))
-
-
 CONVERGENCE = ("experiments.inversion.fit_tolerance", "experiments.inversion.min_converged")
 E2_FILES, E2_INPUTS = represent_rule_inputs("e2")
 E4_FILES, E4_INPUTS = represent_rule_inputs("e4")
@@ -122,14 +108,6 @@ E8C_FILES, E8C_INPUTS = represent_rule_inputs("e8c")
 E9_FILES, E9_INPUTS = represent_rule_inputs("e9_represent")
 E10_FILES, E10_INPUTS = represent_rule_inputs("e10")
 T_FILES, T_INPUTS = represent_rule_inputs("t")
-
-
-def represent_keys(experiment, fields, *variants):
-    """What a representation experiment reads: the fields of its block, the convergence rule, the data set
-    names of its variants (the claims' `data`), its verdict rules."""
-    block = "e9" if experiment == "e9_represent" else experiment
-    return ["threads", "seed", "scale", *[f"experiments.{block}.{f}" for f in fields], *CONVERGENCE,
-            *[f"variants.{v}.dataset" for v in variants], *claim_keys(experiment)]
 
 
 rule e2:
@@ -141,9 +119,10 @@ rule e2:
         metrics=paths.metrics("e2"),
         figures=[paths.experiment_file("e2", f) for f in plan.figures(P, "e2")],
     params:
+        name="e2",
         p=reads(*represent_keys("e2", ["variant"], E2["variant"])),
         inputs=E2_INPUTS,
-        out_dir=paths.experiment_dir("e2"),
+        out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -161,9 +140,10 @@ rule e4:
         metrics=paths.metrics("e4"),
         figures=[paths.experiment_file("e4", f) for f in plan.figures(P, "e4")],
     params:
+        name="e4",
         p=reads(*represent_keys("e4", ["variant", "alpha"], EXPERIMENTS["e4"]["variant"])),
         inputs=E4_INPUTS,
-        out_dir=paths.experiment_dir("e4"),
+        out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -181,9 +161,10 @@ rule e5:
         metrics=paths.metrics("e5"),
         figures=[paths.experiment_file("e5", f) for f in plan.figures(P, "e5")],
     params:
+        name="e5",
         p=reads(*represent_keys("e5", ["variant", "reference"], EXPERIMENTS["e5"]["variant"])),
         inputs=E5_INPUTS,
-        out_dir=paths.experiment_dir("e5"),
+        out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -201,9 +182,10 @@ rule e8c:
         metrics=paths.metrics("e8c"),
         figures=[paths.experiment_file("e8c", f) for f in plan.figures(P, "e8c")],
     params:
+        name="e8c",
         p=reads(*represent_keys("e8c", ["variant", "reference"], EXPERIMENTS["e8c"]["variant"])),
         inputs=E8C_INPUTS,
-        out_dir=paths.experiment_dir("e8c"),
+        out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -221,9 +203,10 @@ rule e9_represent:
         metrics=paths.metrics("e9_represent"),
         figures=[paths.experiment_file("e9_represent", f) for f in plan.figures(P, "e9_represent")],
     params:
+        name="e9_represent",
         p=reads(*represent_keys("e9_represent", ["unet", "linear", "dot", "attention_only"], EXPERIMENTS["e9"]["linear"])),
         inputs=E9_INPUTS,
-        out_dir=paths.experiment_dir("e9_represent"),
+        out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -241,9 +224,10 @@ rule e10:
         metrics=paths.metrics("e10"),
         figures=[paths.experiment_file("e10", f) for f in plan.figures(P, "e10")],
     params:
+        name="e10",
         p=reads(*represent_keys("e10", ["variant"], E10["variant"])),
         inputs=E10_INPUTS,
-        out_dir=paths.experiment_dir("e10"),
+        out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -261,10 +245,11 @@ rule t:
         metrics=paths.metrics("t"),
         figures=[paths.experiment_file("t", f) for f in plan.figures(P, "t")],
     params:
+        name="t",
         p=reads(*represent_keys("t", ["variant", "image_size", "images", "starts", "maps", "n_minus_m", "depths", "depth_n_minus_m", "activation", "steps", "c", "lr"], TCHECK["variant"]), "experiments.inversion.start_mean",
                 "experiments.inversion.start_sd", "experiments.inversion.reference_sd"),
         inputs=T_INPUTS,
-        out_dir=paths.experiment_dir("t"),
+        out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
@@ -284,6 +269,7 @@ rule bench_inversion:
     output:
         paths.bench("inversion"),
     params:
+        name="bench_inversion",
         p=reads(*TORCH, "seed", "seeds", "experiments.inversion", "experiments.e2.variant",
                 *variant_keys(E2["variant"], seeds=True)),
         inputs=BENCH_INVERSION_INPUTS,
@@ -293,7 +279,7 @@ rule bench_inversion:
     log:
         paths.log("bench/inversion"),
     shell:
-        "python -m aecopy.cli.bench_inversion --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+        "python -m aecopy.cli.bench_inversion --rule={params.name} --params {params.p:q} --inputs {params.inputs:q} "
         "--out {output} > {log} 2>&1"
 
 

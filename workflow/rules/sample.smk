@@ -20,10 +20,11 @@ rule e3:
         figures=[report(paths.experiment_file("e3", f), caption="../report/e3.rst", category="E3, E8, E9: denoising")
                  for f in plan.figures(P, "e3")],
     params:
+        name="e3",
         p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e3", *variant_keys(*plan.e3_variants(P), seeds=True),
                 *claim_keys("e3")),
         inputs=E3_INPUTS,
-        out_dir=paths.experiment_dir("e3"),
+        out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
@@ -43,9 +44,10 @@ rule e6:
         figures=[report(paths.experiment_file("e6", f), caption="../report/e6.rst", category="E6: manifold walks")
                  for f in plan.figures(P, "e6")],
     params:
+        name="e6",
         p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e6", *variant_keys(E6["variant"], seeds=True), *claim_keys("e6")),
         inputs=E6_INPUTS,
-        out_dir=paths.experiment_dir("e6"),
+        out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
@@ -65,9 +67,10 @@ rule e7:
         figures=[report(paths.experiment_file("e7", f), caption="../report/e7.rst", category="E7: generation")
                  for f in plan.figures(P, "e7")],
     params:
+        name="e7",
         p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e7", *variant_keys(*E7["variants"], seeds=True), *claim_keys("e7")),
         inputs=E7_INPUTS,
-        out_dir=paths.experiment_dir("e7"),
+        out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"

@@ -5,10 +5,6 @@ wildcard_constraints:
     seed="[0-9]+",
 
 
-def train_inputs(wildcards):
-    return plan.train_inputs(P, wildcards.variant)
-
-
 rule train:
     input:
         data=lambda w: plan.files(train_inputs(w)),
@@ -16,6 +12,7 @@ rule train:
     output:
         directory(paths.run_dir("{variant}", "{seed}")),
     params:
+        name="train",
         p=lambda w: reads(*TORCH, *variant_keys(w.variant)),
         inputs=lambda w: plan.as_json(train_inputs(w)),
         launcher=LAUNCHER,
@@ -27,7 +24,7 @@ rule train:
     resources:
         gpu=P["gpus"] if P["device"] != "cpu" else 0,
     shell:
-        "{params.launcher} -m aecopy.cli.train --rule {rule} --params {params.p:q} --inputs {params.inputs:q} "
+        "{params.launcher} -m aecopy.cli.train --rule={params.name} --params {params.p:q} --inputs {params.inputs:q} "
         "--variant {wildcards.variant} --seed {wildcards.seed} --out-dir {output} > {log} 2>&1"
 
 
@@ -41,6 +38,7 @@ rule bench_train:
     output:
         paths.bench("train"),
     params:
+        name="bench_train",
         p=reads("threads", "embedded", "cache_dir", *variant_keys(*BENCH_TRAIN_VARIANTS)),
     threads: P["threads"]
     conda:
@@ -48,7 +46,7 @@ rule bench_train:
     log:
         paths.log("bench/train"),
     shell:
-        "python -m aecopy.cli.bench_train --rule {rule} --params {params.p:q} --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.bench_train --rule={params.name} --params {params.p:q} --out {output} > {log} 2>&1"
 
 
 BENCH_FILES.append(rules.bench_train.output[0])
