@@ -5,7 +5,6 @@ import os
 
 from aecopy import paths, plan
 from aecopy.claim_ids import experiment_claim_ids
-from aecopy.config import variant_seeds
 from aecopy.params import declare
 
 # Rules call `python`: make it the interpreter running Snakemake (the project's virtual environment).
@@ -67,11 +66,6 @@ LAUNCHER = "python" if P["gpus"] == 1 else f"torchrun --standalone --nproc_per_n
 CLAIM_FILES = []
 REPORT_FIGURES = []
 BENCH_FILES = []
-
-
-def runs_of(variant):
-    """The training output folders of every seed of a variant."""
-    return [paths.run_dir(variant, seed) for seed in variant_seeds(P, variant)]
 
 
 EXPERIMENT_SHELL = ("python -m aecopy.cli.experiment {params.name} --rule={params.name} --params {params.p:q} "

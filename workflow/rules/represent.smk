@@ -2,7 +2,6 @@
 # kind) writes paths.inversion(...); the rules e2, e4, e5, e8c, e9_represent, e10 and t turn those files
 # into claims.
 
-INV = EXPERIMENTS["inversion"]
 E2 = EXPERIMENTS["e2"]
 E10 = EXPERIMENTS["e10"]
 TCHECK = EXPERIMENTS["t"]

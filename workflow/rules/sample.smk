@@ -1,6 +1,5 @@
 # Denoising (E3, E8a/b, E9 denoising), manifold walks (E6) and diffusion-like generation (E7).
 
-E3 = EXPERIMENTS["e3"]
 E6 = EXPERIMENTS["e6"]
 E7 = EXPERIMENTS["e7"]
 SAMPLE_CODE = CORE_CODE + MODEL_CODE + code("cli/experiment.py", "claims.py", "distribution.py", "image_stats.py",
