@@ -13,6 +13,7 @@ import torch
 from aecopy.cli import claims as claims_cli
 from aecopy.cli.report import environment_section
 from aecopy.environment import environment
+from aecopy.params import declare
 
 from .conftest import REPO
 
@@ -55,7 +56,7 @@ def test_the_environment_is_the_lock():
 
 def test_claims_step_writes_the_environment(tmp_path):
     (tmp_path / "e.json").write_text(json.dumps([CLAIM]))
-    claims_cli.main(["--params", str(REPO / "params.yaml"), "--inputs", str(tmp_path / "e.json"),
+    claims_cli.main(["--rule", "claims", "--params", declare({}, []), "--inputs", str(tmp_path / "e.json"),
                      "--out", str(tmp_path / "claims.json"), "--metrics", str(tmp_path / "metrics.json")])
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["X1"]["reproduced"] == 1
