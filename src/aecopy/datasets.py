@@ -20,7 +20,3 @@ def labels_from_manifest(manifest_path, split: str) -> torch.Tensor:
     photos = {p: i for i, p in enumerate(sorted(manifest["photo"].unique()))}
     rows = manifest[manifest["split"] == split].sort_values("index")
     return torch.tensor([photos[p] for p in rows["photo"]], dtype=torch.int64)
-
-
-def load_labels(name: str, split: str) -> torch.Tensor:
-    return labels_from_manifest(paths.manifest(name), split)

@@ -114,10 +114,6 @@ class Params(Mapping):
     def __len__(self) -> int:
         return len(self._values)
 
-    def plain(self) -> dict:
-        """A plain dict copy of this section (every leaf counts as read)."""
-        return {k: v.plain() if isinstance(v, Params) else v for k, v in self.items()}
-
     @property
     def reads(self) -> set[str]:
         return self._reads
