@@ -45,7 +45,8 @@ def tiny_params() -> dict:
         cfg["train"].update(epochs=2, save_epochs=[1, 2], max_steps_per_epoch=3,
                             batch_size=min(cfg["train"]["batch_size"], 8))
     block["variants"]["fc"].update(image_size=8, kwargs={"width": 256, "depth": 2, "freeze_hidden": False})
-    block["experiments"]["e1"].update(max_images=32, batch_size=16)
+    block["experiments"]["e1"].update(max_images=32)
+    block["premise"]["images"] = 16
     _shrink_experiments(block["experiments"])
     # E7 makes one claim per number of steps: the tiny steps get the rule of the post's 30 and 200
     claims = params["claims"]

@@ -12,6 +12,11 @@ import re
 ATTENTION_MODELS_WITH_DENOISING_CLAIMS = ("attn_unet", "linear_attn", "attn_only")
 
 
+def base_id(claim_id: str) -> str:
+    """The rule id of a claim: `E1[my_photos]` (a claim on an extra evaluation set) → `E1`."""
+    return claim_id.split("[", 1)[0]
+
+
 def denoise_condition(alpha: float) -> str:
     """"a0.5" for the noise mix with α = 0.5 (procedures.denoise uses the same names)."""
     return f"a{alpha:g}"

@@ -30,14 +30,15 @@ def verdict(rule: dict, stats: dict) -> str:
     return "inconclusive"
 
 
-def mark_confounded(claim: dict, condition: str, confounded: bool) -> dict:
+def mark_confounded(claim: dict, condition: str, confounded: bool, reason: str = "confounded") -> dict:
     """Add a confound check to the claim's rule. A confounded claim is inconclusive whatever its
     interval says: the measurement cannot bear on the claim (inversions that did not converge, a model
-    that does not copy)."""
-    claim["rule"] += f"; inconclusive (confounded) if {condition}"
+    that does not copy). `reason` names the check in the verdict's explanation ("premise unmet", …)."""
+    claim["rule"] += f"; inconclusive ({reason}) if {condition}"
     if confounded:
         claim["verdict"] = "inconclusive"
         claim["confounded"] = True
+        claim.setdefault("reasons", []).append(reason)
     return claim
 
 
@@ -59,3 +60,14 @@ def make_claim(claim_id: str, claim: str, metric: str, stats: dict, rule: dict, 
     }
     entry.update(extra)
     return entry
+
+
+def add_sensitivity(claim: dict, rule: dict, by_composition: dict[str, dict], batch_size: int) -> dict:
+    """Record how the claim's value and verdict depend on how evaluation images were batched (train-mode
+    BatchNorm mixes a batch's statistics): `by_composition` = {composition: stats} (procedures.batches);
+    the claim itself is judged on "random"."""
+    claim["batches"] = (f"evaluated in random batches of {batch_size} across photographs, as training draws "
+                        "them (BatchNorm in train mode)")
+    claim["sensitivity"] = {k: {**{s: v[s] for s in ("value", "ci_low", "ci_high")}, "verdict": verdict(rule, v)}
+                            for k, v in by_composition.items()}
+    return claim

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .metrics import INTERVAL_METHOD, widen
+
 _BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16
 
 
@@ -247,7 +249,7 @@ def statistic_ci(values: Sequence[np.ndarray], reduce: str = "mean", n_boot: int
     boots = _REDUCE[reduce](drawn, axis=1)
     out = interval(_REDUCE[reduce](v), boots, level)
     out.update(n=int(v.size), n_groups=int(s))
-    return out
+    return widen(out, _REDUCE[reduce](v, axis=1), level)
 
 
 def contrast_ci(a: Sequence[np.ndarray], b: Sequence[np.ndarray], op: str = "ratio", reduce: str = "mean",
@@ -278,4 +280,9 @@ def contrast_ci(a: Sequence[np.ndarray], b: Sequence[np.ndarray], op: str = "rat
     point = red(va) / red(vb) if op == "ratio" else red(va) - red(vb)
     out = interval(point, boots, level)
     out["n"] = int(va.size + vb.size)
-    return out
+    if sa != sb:  # seeds cannot be paired: the bootstrap alone
+        out.update(n_seeds=int(min(sa, sb)), interval=INTERVAL_METHOD)
+        return out
+    pa, pb = red(va, axis=1), red(vb, axis=1)  # per-seed statistics, seed i with seed i
+    per_seed = pa / pb if op == "ratio" else pa - pb
+    return widen(out, per_seed, level, log=op == "ratio")

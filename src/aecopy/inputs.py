@@ -83,6 +83,16 @@ class Inputs:
         self.checkpoint(variant, seed)  # one of this job's training runs
         return pd.read_csv(paths.loss_epochs(variant, seed))
 
+    def premise(self, variant: str, seed: int, epoch: int | None = None) -> dict | None:
+        """The copy quality {mse, psnr, r2} of a trained autoencoder on clean validation images at a saved
+        epoch (the last given by default), from its run's validation curve (`train.validate`); None for a
+        classifier."""
+        entry = next(c for c in self._entries("checkpoints") if c["path"] == self.checkpoint(variant, seed, epoch))
+        curve = pd.read_csv(paths.validation(variant, seed)).set_index("epoch")
+        if "psnr" not in curve:
+            return None
+        return {k: float(curve.loc[entry["epoch"], k]) for k in ("mse", "psnr", "r2")}
+
     def loss_steps(self) -> dict[tuple[str, int], pd.DataFrame]:
         """{(variant, seed): training loss per step} of every run the job was given (training summary)."""
         return {(r["variant"], r["seed"]): pd.read_csv(r["path"]) for r in self._entries("runs")}

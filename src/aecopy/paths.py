@@ -47,6 +47,11 @@ def loss_epochs(variant, seed) -> str:
     return f"{run_dir(variant, seed)}/loss_epochs.csv"
 
 
+def validation(variant, seed) -> str:
+    """Validation curve of a run: copy quality (autoencoders) or loss and accuracy (classifiers) per epoch."""
+    return f"{run_dir(variant, seed)}/validation.csv"
+
+
 def resume_dir(variant, seed, key: str) -> str:
     """Resume state of a training run (not versioned), keyed by its configuration and code."""
     return f".cache/train/{variant}/seed{seed}/{key}"
@@ -78,6 +83,7 @@ def metrics(experiment=None) -> str:
     return f"{experiment_dir(experiment)}/metrics.json" if experiment else f"{RESULTS}/metrics.json"
 
 
+CONTROLS = f"{RESULTS}/controls/controls.json"
 REPORT = f"{RESULTS}/report.html"
 TRAINING_SECTION = f"{RESULTS}/training/section.json"
 TRAINING_FIGURE = f"{RESULTS}/training/loss_curves.png"

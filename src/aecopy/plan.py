@@ -163,7 +163,7 @@ def represent_inputs(P: dict, experiment: str) -> dict:
 
 def train_inputs(P: dict, variant: str) -> dict:
     """The training images of a variant (and, for the ViT, the manifest its labels come from)."""
-    out = {"splits": splits(P, [variant], ["train"])}
+    out = {"splits": splits(P, [variant], ["train", "val"])}  # val: the validation curve
     if P["variants"][variant]["model"] == "vit":
         ds = P["variants"][variant]["dataset"]
         out["manifests"] = [{"dataset": ds, "path": paths.manifest(ds)}]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import re
 import shutil
 import time
@@ -44,8 +45,27 @@ def make_spec(variant: str, cfg: dict, dataset: dict, seed: int) -> dict:
 
 
 def _resumable_part(spec: dict) -> dict:
-    """The spec without what may change between a run and its resumption (how long to train, what to keep)."""
-    return {**spec, "train": {k: v for k, v in spec["train"].items() if k not in ("epochs", "save_epochs")}}
+    """The spec without what may change between a run and its resumption (how long to train, what to keep).
+    A decaying learning rate depends on the run's length, so with one `epochs` stays in."""
+    free = ("save_epochs",) if spec["train"].get("schedule", "constant") != "constant" else ("epochs", "save_epochs")
+    return {**spec, "train": {k: v for k, v in spec["train"].items() if k not in free}}
+
+
+WARMUP = 0.05  # share of a cosine schedule's steps spent warming up linearly from lr/10
+FINAL = 0.01   # the cosine schedule ends at this share of lr
+
+
+def learning_rate(step: int, total: int, lr: float, schedule: str = "constant") -> float:
+    """The learning rate of optimizer step `step` (0-based) of `total`: constant, or "cosine": a linear
+    warm-up from lr/10 over the first WARMUP of the steps, then a cosine decay to FINAL·lr. A pure
+    function of the step, so a resumed run continues on the same curve with no scheduler state."""
+    if schedule == "constant":
+        return lr
+    warm = max(1, round(WARMUP * total))
+    if step < warm:
+        return lr * (0.1 + 0.9 * step / warm)
+    t = (step - warm) / max(1, total - warm - 1)
+    return lr * (FINAL + (1 - FINAL) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
 
 
 def run_key(spec: dict) -> str:
@@ -122,8 +142,10 @@ def _distributed() -> tuple[int, int]:
 
 def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | None, order: torch.Tensor,
               steps: int, batch_size: int, image_size: int, device, bf16: bool = False,
-              channels_last: bool = False, desc: str = "", progress: bool = False) -> list[float]:
+              channels_last: bool = False, desc: str = "", progress: bool = False,
+              lr_at: Callable[[int], float] | None = None) -> list[float]:
     """`steps` optimizer steps over uint8 `images` in the given order; returns the loss of each step.
+    `lr_at(i)` sets the learning rate of step i of the epoch (None: leave it).
 
     The hot loop does no per-item Python work: a batch is one index into the in-memory uint8 tensor,
     converted to float on the fly.
@@ -132,6 +154,9 @@ def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | Non
     losses = []
     bar = tqdm(range(steps), desc=desc, disable=not progress, mininterval=2.0, leave=False)
     for i in bar:
+        if lr_at is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(i)
         idx = order[i * batch_size:(i + 1) * batch_size]
         x = to_input(images[idx], image_size, device, channels_last)
         y = labels[idx].to(device) if labels is not None else None
@@ -143,6 +168,37 @@ def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | Non
         losses.append(loss.item())
         bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
     return losses
+
+
+@torch.no_grad()
+def validate(model, images: torch.Tensor, labels: torch.Tensor | None, batch_size: int, image_size: int, device,
+             seed: int, channels_last: bool = False) -> dict[str, float]:
+    """Validation metrics of the model as experiments use it: BatchNorm in train mode, random batches at
+    the training batch size (`procedures.batches`). Autoencoders: copy quality (`premise.copy_quality`);
+    classifiers: cross-entropy and accuracy. BatchNorm's running statistics are restored afterwards, so
+    validating never changes training."""
+    from .premise import copy_quality
+    from .procedures.batches import run_composed
+
+    buffers = {k: v.clone() for k, v in model.named_buffers()}
+    was_training = model.training
+    model.train()
+    x = to_input(images, image_size, "cpu")
+    gen = torch.Generator().manual_seed(seed)
+
+    def net(b):
+        b = b.to(device)
+        return model(b.contiguous(memory_format=torch.channels_last) if channels_last else b)
+
+    try:
+        out = run_composed(net, x, batch_size, "random", gen, device)
+    finally:
+        model.train(was_training)
+        for k, v in model.named_buffers():
+            v.copy_(buffers[k])
+    if labels is None:
+        return copy_quality(out, x)
+    return {"loss": float(F.cross_entropy(out, labels)), "accuracy": float((out.argmax(1) == labels).float().mean())}
 
 
 def _epoch_path(work_dir: Path, epoch: int) -> Path:
@@ -172,7 +228,8 @@ def _load_state(path: Path, spec: dict, log: Callable[[str], None], rank: int) -
 
 def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.Tensor | None = None,
           device: str | torch.device = "cpu", log: Callable[[str], None] = print,
-          progress: bool = True) -> dict[int, Path]:
+          progress: bool = True, val_images: torch.Tensor | None = None,
+          val_labels: torch.Tensor | None = None) -> dict[int, Path]:
     """Train (or resume) the run `spec` on uint8 `images` (N, 3, S, S); return {epoch: checkpoint path}.
 
     Checkpoints for `spec.train.save_epochs` are kept as `work_dir/epoch{E:04d}.pt`, each holding the
@@ -180,7 +237,8 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     but was never kept (added to params after a run), training replays from the latest kept state
     before it (or from the start) to write it: the same seed and state give the same weights, so the
     replayed epochs equal the original ones. Under `torchrun` (an initialised process group) the model
-    is wrapped in DDP and only rank 0 writes.
+    is wrapped in DDP and only rank 0 writes. With `val_images` (uint8, (V, 3, S, S)), every epoch ends
+    with `validate` on them; the history holds the validation curve (`val_<metric>` per epoch).
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -237,6 +295,8 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
         steps = min(steps, tcfg["max_steps_per_epoch"])
     if steps == 0:
         raise ValueError(f"{spec['variant']}: {n} training images are fewer than one batch of {bs}")
+    schedule = tcfg.get("schedule", "constant")
+    total_steps = steps * tcfg["epochs"]
     net = model
     if world > 1:  # DDP: every rank sees its own slice of each global batch; gradients are averaged
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
@@ -248,9 +308,11 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
             t0 = time.perf_counter()
             order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
             order = order[:steps * bs * world].view(steps, world, bs)[:, rank].reshape(-1)
+            first_step = (epoch - 1) * steps
             losses = run_epoch(net, optimizer, images, labels, order, steps, bs, m["image_size"], device,
                                bf16=tcfg.get("bf16", False), channels_last=tcfg.get("channels_last", False),
-                               desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress)
+                               desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress,
+                               lr_at=lambda i: learning_rate(first_step + i, total_steps, tcfg["lr"], schedule))
             if world > 1:  # record the loss of each global batch (the mean over ranks), not rank 0's slice
                 mean = torch.tensor(losses, dtype=torch.float64, device=device)
                 torch.distributed.all_reduce(mean)
@@ -258,7 +320,14 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
             total = sum(losses)
             history["step_loss"].extend(losses)
             history["epoch_loss"].append(total / steps)
-            log(f"{spec['variant']} seed {seed} epoch {epoch}: loss {total / steps:.5f} ({time.perf_counter() - t0:.1f} s)")
+            val = ""
+            if val_images is not None:
+                for k, v in validate(model, val_images, val_labels, bs, m["image_size"], device, seed,
+                                     tcfg.get("channels_last", False)).items():
+                    history.setdefault(f"val_{k}", []).append(v)
+                    val += f", validation {k} {v:.4g}"
+            log(f"{spec['variant']} seed {seed} epoch {epoch}: loss {total / steps:.5f}{val} "
+                f"({time.perf_counter() - t0:.1f} s)")
             if rank != 0:  # only rank 0 writes
                 continue
             ckpt = {
@@ -266,6 +335,7 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
                 "spec": spec,
                 "epoch": epoch,
                 "step": epoch * steps,
+                "images_seen": epoch * steps * bs * world,
                 "model_state": model.state_dict(),
                 "optimizer_state": optimizer.state_dict(),
                 "rng": {"torch": torch.get_rng_state()},
@@ -317,3 +387,8 @@ def publish(saved: dict, work_dir: Path, out: Path, epochs_asked: int) -> None:
                       "loss": steps}).to_csv(tmp, index=False)
     with atomic_path(out / "loss_epochs.csv") as tmp:
         pd.DataFrame({"epoch": range(1, len(epochs) + 1), "loss": epochs}).to_csv(tmp, index=False)
+    val = {k[4:]: v.tolist()[:len(epochs)] for k, v in history.items() if k.startswith("val_")}
+    if val:  # the validation curve (paths.validation): what the premise is judged on
+        with atomic_path(out / "validation.csv") as tmp:
+            pd.DataFrame({"epoch": range(1, len(epochs) + 1), "step": [e * per_epoch for e in range(1, len(epochs) + 1)],
+                          **val}).to_csv(tmp, index=False)

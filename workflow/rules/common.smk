@@ -33,6 +33,8 @@ def reads(*keys):
 
 # Params every job that computes with torch reads: its thread count and device fix its numbers.
 TORCH = ("threads", "device")
+# The bar a trained autoencoder must reach for claims about it to count (aecopy.premise).
+PREMISE_BAR = ("premise.min_psnr", "premise.min_r2")
 
 
 # What building a model and choosing its images reads (untrained), what loading or training one reads (its

@@ -8,7 +8,8 @@ rule e1:
     input:
         E1_FILES,
         code=CORE_CODE + MODEL_CODE + code("cli/experiment.py", "experiments/e1.py", "procedures/noise.py",
-                                           "metrics.py", "claims.py", "report/figures.py"),
+                                           "procedures/batches.py", "premise.py", "metrics.py", "claims.py",
+                                           "report/figures.py"),
     output:
         claims=paths.claims("e1"),
         metrics=paths.metrics("e1"),
@@ -16,7 +17,8 @@ rule e1:
                  for f in plan.figures(P, "e1")],
     params:
         name="e1",
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e1", *variant_keys(E1["variant"], seeds=True), *claim_keys("e1")),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e1", *variant_keys(E1["variant"], seeds=True), *PREMISE_BAR,
+                *claim_keys("e1")),
         inputs=E1_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]

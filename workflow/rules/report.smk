@@ -24,9 +24,31 @@ rule training_summary:
         "--out-dir {params.out_dir} > {log} 2>&1"
 
 
+rule controls:
+    input:
+        code=CORE_CODE + MODEL_CODE + code("cli/controls.py", "controls/*.py", "experiments/*.py", "procedures/*.py",
+                                           "claims.py", "premise.py", "metrics.py", "distribution.py", "baselines.py",
+                                           "image_stats.py", "report/figures.py"),
+    output:
+        paths.CONTROLS,
+    params:
+        name="controls",
+        # the controls run the experiments' own code with constructed models at small sizes: they read the
+        # rules, the guards and every experiment setting, and the variants' and data sets' descriptions
+        p=reads(*TORCH, "seed", "scale", "seeds", "premise", "experiments", "claims", "variants", "datasets"),
+    threads: P["threads"]
+    conda:
+        "../envs/aecopy.yaml"
+    log:
+        paths.log("controls"),
+    shell:
+        "python -m aecopy.cli.controls --rule={params.name} --params {params.p:q} --out {output} > {log} 2>&1"
+
+
 rule claims:
     input:
         claims=CLAIM_FILES,
+        controls=paths.CONTROLS,
         code=CORE_CODE + code("cli/claims.py", "environment.py"),
     output:
         claims=paths.claims(),
@@ -40,7 +62,7 @@ rule claims:
         paths.log("claims"),
     shell:
         "python -m aecopy.cli.claims --rule={params.name} --params {params.p:q} --inputs {input.claims} "
-        "--out {output.claims} --metrics {output.metrics} > {log} 2>&1"
+        "--controls {input.controls} --out {output.claims} --metrics {output.metrics} > {log} 2>&1"
 
 
 rule report:
@@ -48,6 +70,7 @@ rule report:
         claims=paths.claims(),
         figures=REPORT_FIGURES + [rules.training_summary.output.figure],
         sections=rules.training_summary.output.section,
+        controls=paths.CONTROLS,
         code=CORE_CODE + code("cli/report.py", "report/html.py", "report/sections.py", "environment.py"),
     output:
         paths.REPORT,
@@ -60,4 +83,4 @@ rule report:
         paths.log("report"),
     shell:
         "python -m aecopy.cli.report --rule={params.name} --params {params.p:q} --claims {input.claims} "
-        "--sections {input.sections} --out {output} > {log} 2>&1"
+        "--sections {input.sections} --controls {input.controls} --out {output} > {log} 2>&1"

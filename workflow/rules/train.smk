@@ -8,12 +8,12 @@ wildcard_constraints:
 rule train:
     input:
         data=lambda w: plan.files(train_inputs(w)),
-        code=CORE_CODE + MODEL_CODE + code("cli/train.py"),
+        code=CORE_CODE + MODEL_CODE + code("cli/train.py", "premise.py", "procedures/batches.py"),
     output:
         directory(paths.run_dir("{variant}", "{seed}")),
     params:
         name="train",
-        p=lambda w: reads(*TORCH, *variant_keys(w.variant)),
+        p=lambda w: reads(*TORCH, *variant_keys(w.variant), "premise.images"),
         inputs=lambda w: plan.as_json(train_inputs(w)),
         launcher=LAUNCHER,
     threads: P["threads"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..environment import environment
 from ..io import read_json, write_text
-from ..report.html import render
+from ..report.html import controls_section, render
 from ..report.sections import SECTIONS
 from .common import parser, setup
 
@@ -26,12 +26,14 @@ def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--claims", required=True)
     p.add_argument("--sections", nargs="*", default=[], help="extra section JSON files (e.g. training)")
+    p.add_argument("--controls", required=True, help="results/controls/controls.json (rule controls)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     params = setup(args, torch_threads=False)
     claims = read_json(args.claims)
     title = f"Autoencoders: Learning by Copying — reproduction report ({params['scale']} scale)"
-    sections = [read_json(path) for path in args.sections] + [environment_section()]
+    sections = ([read_json(path) for path in args.sections] + [controls_section(read_json(args.controls))]
+                + [environment_section()])
     write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, SECTIONS, sections))
     print(Path(args.out).resolve())
 

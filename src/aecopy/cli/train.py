@@ -8,6 +8,7 @@ import torch
 
 from .. import paths
 from ..inputs import Inputs
+from ..plan import spread_indices
 from ..train import code_key, make_spec, publish, run_key, train
 from .common import device, guarded, log, parser, setup
 
@@ -28,6 +29,10 @@ def main(argv=None) -> None:
     work_dir = Path(args.work_dir or paths.resume_dir(args.variant, args.seed, f"{run_key(spec)}-{code_key()}"))
     images = inputs.split(cfg["dataset"], "train")
     labels = inputs.labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
+    val = inputs.split(cfg["dataset"], "val")
+    val_images = val[spread_indices(val.shape[0], params["premise"]["images"])]
+    val_labels = inputs.labels(cfg["dataset"], "val")[spread_indices(val.shape[0], params["premise"]["images"])] \
+        if labels is not None else None
     dev = device(params)
     rank = 0
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched by torchrun: one process per GPU
@@ -37,7 +42,8 @@ def main(argv=None) -> None:
             dev = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
             torch.cuda.set_device(dev)
     log(f"training {args.variant} (model {cfg['model']}) seed {args.seed} on {images.shape[0]} images, device {dev}")
-    saved = train(spec, images, work_dir, labels=labels, device=dev, log=log, progress=rank == 0)
+    saved = train(spec, images, work_dir, labels=labels, device=dev, log=log, progress=rank == 0,
+                  val_images=val_images, val_labels=val_labels)
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()

@@ -50,6 +50,31 @@ def _cell(v) -> str:
     return "—" if v is None else str(v)
 
 
+def _controls_cell(ctl: dict | None) -> str:
+    """✓ when the claim's metric and rule gave "reproduced" on every positive control and "not reproduced"
+    on every negative one (aecopy.controls), with the scenarios' names on hover."""
+    if not ctl:
+        return "—"
+    names = "; ".join([*(f"+ {n}" for n in ctl["positive"]), *(f"− {n}" for n in ctl["negative"]),
+                       *(f"guard {n}" for n in ctl.get("guards", []))])
+    mark = "✓" if ctl["ok"] else "✗ failed"
+    return (f'<span title="{html.escape(names)}">{mark} ({len(ctl["positive"])}+, {len(ctl["negative"])}−)</span>')
+
+
+def controls_section(controls: dict) -> dict:
+    """The report's Controls section: every scenario's expected and obtained verdict per claim."""
+    rows = [{"claim": r["id"], "scenario": r["scenario"], "expected": r["expected"], "got": r["verdict"],
+             "value": r.get("value"), "interval": f"[{_fmt(r.get('ci_low'))}, {_fmt(r.get('ci_high'))}]",
+             "constructed case": r["description"]} for r in controls["records"]]
+    bad = sorted({r["id"] for r in controls["records"] if not r["ok"]})
+    text = ("Each claim's metric, guards and rule run on constructed cases where the claim is true by construction "
+            "(expected: reproduced), false by construction (expected: not reproduced), or where a guard must stop it "
+            "(expected: inconclusive), through the experiment's own code (aecopy.controls). "
+            + (f"Controls that did not give the expected verdict: {', '.join(bad)}." if bad else
+               "Every control gave the expected verdict."))
+    return {"id": "controls", "title": "Controls", "text": text, "table": rows}
+
+
 def _figure(results_dir: Path, fig: dict) -> str:
     return f"<figure>{_img(results_dir, fig['path'])}<figcaption>{html.escape(fig['caption'])}</figcaption></figure>"
 
@@ -71,12 +96,14 @@ def render(claims: list[dict], results_dir: str | Path, title: str, intro: str, 
             f"<td class=claim-text>{html.escape(c['claim'])}</td><td>{html.escape(c['metric'])}</td>"
             f"<td class=num>{_fmt(c['value'])}</td><td class=num>[{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]</td>"
             f"<td class=rule>{html.escape(c['rule'])}</td><td><b>{html.escape(c['verdict'])}</b></td>"
+            f"<td>{_controls_cell(c.get('controls'))}</td>"
             f"<td>{html.escape(c['scale'])}</td><td>{html.escape(c['data'])}</td>"
             f"<td>{html.escape(', '.join(map(str, c.get('seeds', []))))}</td></tr>")
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1><p>{intro}</p>",
              "<h2>Claims</h2><table id=claims><thead><tr><th>id</th><th>claim</th><th>metric</th><th>value</th>"
-             "<th>95% interval</th><th>rule</th><th>verdict</th><th>scale</th><th>data</th><th>seeds</th></tr></thead>"
+             "<th>95% interval</th><th>rule</th><th>verdict</th><th>controls</th><th>scale</th><th>data</th><th>seeds</th>"
+             "</tr></thead>"
              f"<tbody>{''.join(rows)}</tbody></table>"]
     by_exp: dict[str, list[dict]] = {}
     for c in claims:
