@@ -32,6 +32,8 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/e1.smk"
 include: "workflow/rules/represent.smk"
 include: "workflow/rules/sample.smk"
+include: "workflow/rules/beyond_baselines.smk"
+include: "workflow/rules/beyond_generalisation.smk"
 include: "workflow/rules/report.smk"
 
 

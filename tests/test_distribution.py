@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from aecopy.distribution import (SlicedWasserstein, contrast_ci, laplacian_pyramid, nearest_distance,
-                                 phase_randomised, statistic_ci, swd, swd_bootstrap, swd_report)
+from aecopy.distribution import (SlicedWasserstein, contrast_ci, laplacian_pyramid, layout_distance,
+                                 nearest_distance, phase_randomised, statistic_ci, swd, swd_bootstrap, swd_report,
+                                 trend_ci)
 
 
 def photos(n, seed, size=32):
@@ -59,9 +60,26 @@ def test_bootstrap_is_deterministic():
     ref = photos(12, 0)
     sw = SlicedWasserstein(levels=2, per_image=8, directions=16).fit(ref)
     sets = {"a": sw.project(photos(12, 1))}
-    p1, b1 = swd_bootstrap(sets, sw.project(ref), 10, seed=5)
-    p2, b2 = swd_bootstrap(sets, sw.project(ref), 10, seed=5)
-    assert np.array_equal(b1["a"], b2["a"]) and np.array_equal(p1["a"], p2["a"])
+    p1, b1, s1 = swd_bootstrap(sets, sw.project(ref), 10, seed=5)
+    p2, b2, s2 = swd_bootstrap(sets, sw.project(ref), 10, seed=5)
+    assert np.array_equal(b1["a"], b2["a"]) and np.array_equal(p1["a"], p2["a"]) and s1["a"].shape == (1, 2)
+
+
+def test_swd_of_several_seeds_is_the_mean_of_each_seeds_swd():
+    """A set given per seed: each seed's images are measured on their own (as many as the floor), the value is
+    the mean over seeds, and the interval covers the spread between seeds (a t interval over them)."""
+    ref, floor = photos(24, 0), photos(12, 1)
+    seeds = [photos(12, 3), photos(12, 4), photos(12, 5) + 0.15]  # the third seed's images are brighter
+    ceiling = phase_randomised(floor, torch.Generator().manual_seed(0))
+    rep = swd_report({"s": seeds}, ref, floor, ceiling, levels=2, patch=5, per_image=8, directions=16, n_boot=20,
+                     seed=0)
+    alone = [swd_report({"s": t}, ref, floor, ceiling, levels=2, patch=5, per_image=8, directions=16, n_boot=2,
+                        seed=0)["s"]["mean"]["value"] for t in seeds]
+    assert np.isclose(rep["s"]["mean"]["value"], np.mean(alone))
+    assert rep["_per_seed"]["s"].shape == (3, 2) and rep["s"]["mean"]["n_seeds"] == 3
+    assert np.allclose(rep["s"]["per_seed_vs_ceiling"], np.array(alone) / rep["_ceiling"]["mean"]["value"])
+    spread = max(alone) - min(alone)
+    assert rep["s"]["mean"]["ci_high"] - rep["s"]["mean"]["ci_low"] > spread  # the t interval over 3 seeds
 
 
 def test_nearest_neighbour_detects_exact_copies():
@@ -83,3 +101,28 @@ def test_statistic_and_contrast_intervals():
     assert 1.9 < r["ci_low"] < r["value"] < r["ci_high"] < 2.1
     d = contrast_ci(a, a, op="diff", reduce="median", paired_images=True, paired_seeds=True)
     assert d["value"] == 0 and d["ci_low"] == 0 and d["ci_high"] == 0
+
+
+def test_layout_distance_tells_assembled_images_from_real_ones():
+    """A copy of a reference image has the layout of one (distance 0); an image assembled from the halves of two
+    different reference images has a layout none of them has."""
+    ref = photos(20, 0)
+    copy = ref[[2, 7]]
+    halves = torch.cat([ref[3:4, :, :16], ref[11:12, :, 16:]], dim=2)
+    d = layout_distance(torch.cat([copy, halves]), ref, levels=3, chunk=7)
+    assert torch.allclose(d[:2], torch.zeros(2), atol=1e-6) and d[2] > 0.01
+
+
+def test_trend_ci_recovers_a_slope_and_its_sign():
+    """Median distances that fall by 0.1 per unit of x, for three seeds of 40 images measured at four x: a
+    negative slope whose interval excludes 0; the same values in reverse order give the opposite slope."""
+    rng = np.random.default_rng(0)
+    xs = [0.0, 1.0, 2.0, 3.0]
+    base = [rng.normal(1.0, 0.05, 40) for _ in range(3)]
+    values = [[b - 0.1 * x + rng.normal(0, 0.01, 40) for b in base] for x in xs]
+    t = trend_ci(values, xs)
+    assert -0.12 < t["ci_low"] < t["value"] < t["ci_high"] < -0.08 and t["n_seeds"] == 3
+    r = trend_ci(values[::-1], xs)
+    assert np.isclose(r["value"], -t["value"]) and r["ci_low"] > 0
+    flat = trend_ci([base, base], [0.0, 1.0])
+    assert flat["value"] == 0 and flat["ci_low"] == 0 and flat["ci_high"] == 0

@@ -29,6 +29,9 @@ TINY = {
     "attn_only": (dict(image_size=8, heads=2, dim_head=4), ["attn.to_qkv", "attn"]),
     "vit": (dict(image_size=16, patch_size=4, dim=16, depth=2, heads=2, mlp_dim=32, num_classes=5),
             ["patch_embed", "blocks.0", "blocks.1", "head"]),
+    "ddpm_unet": (dict(image_size=16, base=8, levels=2, timesteps=20, validation_t=5), ["inc", "down2", "time_mlp", "up1", "output"]),
+    "vae_unet": (dict(image_size=16, base=8, levels=2), ["down2", "mu", "logvar", "up2", "output"]),
+    "dae_unet": (dict(image_size=16, base=8, levels=2, alpha=0.3), ["inc", "up1", "outc", "output"]),
 }
 
 # SPEC "Models": the author's parameter counts

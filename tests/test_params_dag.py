@@ -103,9 +103,9 @@ def _key(job: dict) -> tuple:
 # (scales.paper.…) do not touch the default run: nothing may be scheduled.
 PERTURB = [
     ("experiments.inversion.steps", 6),
-    ("experiments.inversion.fit_tolerance", 1.5),
+    ("experiments.inversion.fit_tolerance", 0.4),
     ("experiments.e1.alpha", 0.3),
-    ("experiments.e3.min_copy_r2", 0.4),
+    ("experiments.e3.budget_tolerance", 0.1),
     ("experiments.e4.alpha", 0.2),
     ("experiments.e6.eps", 0.3),
     ("experiments.e7.frames", 4),

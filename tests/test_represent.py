@@ -65,11 +65,13 @@ def test_experiment_writes_claims_metrics_and_figures(experiment, tmp_path):
     for c in claims:
         assert c["verdict"] in ("reproduced", "not reproduced", "inconclusive")
         assert c["ci_low"] <= c["value"] <= c["ci_high"]
-        assert "inconclusive (confounded)" in c["rule"]
+        assert "inconclusive (inversions did not converge)" in c["rule"]
+        assert "inconclusive (too few images or seeds)" in c["rule"]
         for fig in c["figures"]:
             assert (tmp_path / fig["path"]).is_file()
-    # three steps converge nothing: every comparison is confounded by the optimisation
-    assert all(c["verdict"] == "inconclusive" and c.get("confounded") for c in claims)
+    # three steps converge nothing, and 4 images of 1–2 seeds are too few: every comparison is inconclusive
+    assert all(c["verdict"] == "inconclusive" and {"inversions did not converge", "too few images or seeds"}
+               <= set(c["reasons"]) for c in claims)
     assert json.loads((out / "metrics.json").read_text())
 
 
@@ -84,15 +86,51 @@ def test_summaries():
     assert straddle["ci_low"] == 0.0 and straddle["ci_high"] >= straddle["value"]
 
 
-def test_reconstruction_uses_batch_statistics_and_restores_running_statistics():
+def test_reconstruction_uses_random_batches_and_restores_running_statistics():
     from aecopy.experiments.invert import reconstruct
 
     torch.manual_seed(0)
     model = build_model("unet", 16, base=8, levels=2)
     x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     before = {k: v.clone() for k, v in model.named_buffers()}
-    out = reconstruct(model, x, eval_mode=False)
+    out = reconstruct(model, x, eval_mode=False, batch_size=4, seed=0)
     for k, v in model.named_buffers():
         torch.testing.assert_close(v, before[k])
     with torch.no_grad():
-        torch.testing.assert_close(out, model(x))  # train mode, statistics of the whole batch
+        torch.testing.assert_close(out, model(x))  # one random batch of all four: train mode, its statistics
+        halves = reconstruct(model, x, eval_mode=False, batch_size=2, seed=0)
+        assert not torch.allclose(halves, out)  # batches of two: other statistics, other outputs
+
+
+def _params_for_judging() -> dict:
+    P = config.load(REPO / "params.yaml")
+    return {"seed": 0, "scale": "default", "claims": {"E2": P["claims"]["E2"]},
+            "experiments": {"inversion": {k: P["experiments"]["inversion"][k] for k in
+                                          ("fit_tolerance", "min_converged", "min_images", "min_seeds", "start_sd")}}}
+
+
+@pytest.mark.parametrize("seeds, images, verdict", [(3, 16, "reproduced"), (2, 16, "inconclusive"),
+                                                    (3, 15, "inconclusive")])
+def test_sample_size_guard(seeds, images, verdict):
+    """≥ 16 images per training seed and ≥ 3 seeds, or the comparison is inconclusive whatever its interval."""
+    rng = np.random.default_rng(0)
+    values = np.exp(rng.normal(1.0, 0.1, seeds * images))
+    groups = np.repeat(np.arange(seeds), images)
+    c = represent.judged("E2", "claim", "metric", values, groups, np.ones(values.size, bool), "E2",
+                         _params_for_judging(), data="d")
+    assert c["verdict"] == verdict
+    assert c["sample"] == {"groups": seeds, "images_per_group": images}
+
+
+def test_unconverged_images_are_left_out_and_too_many_make_it_inconclusive():
+    rng = np.random.default_rng(0)
+    values = np.exp(rng.normal(1.0, 0.1, 48))
+    values[:8] = 0.01  # unconverged images with a misleading value
+    groups = np.repeat(np.arange(3), 16)
+    ok = np.ones(48, bool)
+    ok[:8] = False
+    c = represent.judged("E2", "claim", "metric", values, groups, ok, "E2", _params_for_judging(), data="d")
+    assert c["verdict"] == "reproduced" and c["n"] == 40
+    ok[:30] = False
+    c = represent.judged("E2", "claim", "metric", values, groups, ok, "E2", _params_for_judging(), data="d")
+    assert c["verdict"] == "inconclusive" and "inversions did not converge" in c["reasons"]

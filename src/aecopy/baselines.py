@@ -1,9 +1,11 @@
 """Classical denoisers from scikit-image, the baselines of the denoising test (SPEC E3, "Default scale").
 
 Train-mode BatchNorm undoes the noise's mean and contrast shift for free, so every baseline gets the
-same help first: each channel of x̂ is renormalised to the training data's mean and sd (`renormalise`).
-Each denoiser has one strength parameter, chosen per corruption on training images only
-(`select_parameter`), never on the images it is evaluated on.
+same help first, at the level BatchNorm gives it: each channel of x̂ standardised over the batch it is
+drawn into (random batches at the reference U-Net's training batch size), then given the training data's
+mean and sd (`renormalise`). Per-image renormalisation would hand the baselines each image's own colour
+statistics, which no batch-trained U-Net sees. Each denoiser has one strength parameter, chosen per
+corruption on training images only (`select_parameter`), never on the images it is evaluated on.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import numpy as np
 import torch
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle
 from torchvision.transforms.functional import gaussian_blur
+
+from .procedures.batches import run_composed
 
 try:  # scikit-image's wavelet denoiser needs PyWavelets
     import pywt  # noqa: F401
@@ -27,11 +31,19 @@ def data_channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     return flat.mean(1), flat.std(1)
 
 
-def renormalise(x_hat: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """Each channel of each image of x̂ (B, C, H, W) standardised, then given the data's mean and sd (C,)."""
-    flat = x_hat.flatten(2)  # (B, C, H·W)
-    z = (flat - flat.mean(2, keepdim=True)) / flat.std(2, keepdim=True).clamp_min(1e-8)
-    return (z * std[None, :, None] + mean[None, :, None]).view_as(x_hat)
+def _standardise(batch: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """Each channel of a batch (B, C, H, W) standardised over the batch and its pixels (as BatchNorm's
+    batch statistics: biased variance), then given the mean and sd (C,)."""
+    m = batch.mean(dim=(0, 2, 3), keepdim=True)
+    s = batch.var(dim=(0, 2, 3), keepdim=True, unbiased=False).sqrt().clamp_min(1e-8)
+    return (batch - m) / s * std.view(1, -1, 1, 1) + mean.view(1, -1, 1, 1)
+
+
+def renormalise(x_hat: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, batch_size: int,
+                generator: torch.Generator) -> torch.Tensor:
+    """x̂ (N, C, H, W) renormalised batch by batch: random batches of `batch_size` (`procedures.batches`),
+    each channel standardised over its batch, then given the data's mean and sd (C,)."""
+    return run_composed(lambda b: _standardise(b, mean, std), x_hat, batch_size, "random", generator)
 
 
 def _per_image(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -74,20 +86,17 @@ def available(names: list[str]) -> list[str]:
     return [n for n in names if n != "wavelet" or denoise_wavelet is not None]
 
 
-def select_parameter(name: str, grid: list[float], clean: torch.Tensor, noisy: torch.Tensor,
-                     mean: torch.Tensor, std: torch.Tensor) -> tuple[float, dict[float, float]]:
+def select_parameter(name: str, grid: list[float], clean: torch.Tensor, renormalised: torch.Tensor
+                     ) -> tuple[float, dict[float, float]]:
     """The grid value whose output has the lowest mean MSE to `clean` on (training) images.
 
-    clean, noisy: (B, C, H, W), the training images and their corrupted copies; the images the
-    baseline is later evaluated on take no part. Returns (best value, {value: mean MSE}).
-    """
-    inp = renormalise(noisy, mean, std)
-    scores = {float(p): float((denoiser(name, p)(inp) - clean).pow(2).mean()) for p in grid}
+    clean, renormalised: (B, C, H, W), the training images and their corrupted copies after
+    `renormalise`; the images the baseline is later evaluated on take no part. Returns (best value,
+    {value: mean MSE})."""
+    scores = {float(p): float((denoiser(name, p)(renormalised) - clean).pow(2).mean()) for p in grid}
     return min(scores, key=scores.get), scores
 
 
-def run_baseline(name: str, param: float | None, noisy: torch.Tensor, mean: torch.Tensor,
-                 std: torch.Tensor) -> torch.Tensor:
-    """Renormalise x̂ (B, C, H, W), then denoise; `name` "renorm" is the renormalisation alone."""
-    inp = renormalise(noisy, mean, std)
-    return inp if name == "renorm" else denoiser(name, param)(inp)
+def run_baseline(name: str, param: float | None, renormalised: torch.Tensor) -> torch.Tensor:
+    """The denoiser on renormalised inputs (B, C, H, W); `name` "renorm" is the renormalisation alone."""
+    return renormalised if name == "renorm" else denoiser(name, param)(renormalised)

@@ -22,7 +22,8 @@ def denoise_condition(alpha: float) -> str:
     return f"a{alpha:g}"
 
 
-EXPERIMENTS = ("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8c", "e9_represent", "e10", "t")
+EXPERIMENTS = ("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8c", "e9_represent", "e10", "t", "beyond_baselines",
+               "g_disjoint", "g_size", "m_attractor")
 FIXED = {
     "e1": ["E1", "E1-identity"],
     "e2": ["E2", "E2-eval"],
@@ -33,6 +34,10 @@ FIXED = {
     "e9_represent": ["E9-repr-linear", "E9-repr-attn_only", "E9-repr-dot"],
     "e10": ["E10-block1", "E10-block1-untrained", "E10-deep"],
     "t": ["T", "T-depth", "T-trained"],
+    "beyond_baselines": ["B-ddpm", "B-vae-blur", "B-dae"],  # run only with params' beyond: true
+    "g_disjoint": ["G-disjoint"],  # beyond the post, run only with params' beyond: true
+    "g_size": ["G-size"],
+    "m_attractor": ["M-attractor"],
 }
 
 

@@ -182,6 +182,9 @@ def check_references(block: dict, params: dict, prefix: str) -> None:
             if v not in variants and v != "vit_b_32":
                 _fail(f"{ekey}.inversion.{field}", v, "a variant of this scale or vit_b_32")
 
+    check_baselines(block, f"{prefix}.variants")
+    check_pairs(block, prefix)
+
     wanted = {i for ids in claim_ids(block).values() for i in ids}
     for claim_id in sorted(wanted - set(params["claims"])):
         raise ConfigError(f"params.yaml: claims.{claim_id}: missing, expected the verdict rule of this claim")
@@ -189,12 +192,56 @@ def check_references(block: dict, params: dict, prefix: str) -> None:
         raise ConfigError(f"params.yaml: claims.{claim_id}: no experiment of {prefix} makes this claim")
 
 
+def check_baselines(block: dict, vkey: str) -> None:
+    """The baselines beyond the post are compared with the post's U-Net on the same images (data set and
+    resolution), and the trained denoiser removes the noise mix E3 judges (experiments.e3.judge_alpha)."""
+    b, variants = block["experiments"]["beyond_baselines"], block["variants"]
+    ref = variants[b["reference"]]
+    for role in ("ddpm", "vae", "dae"):
+        for field in ("dataset", "image_size"):
+            got = variants[b[role]][field]
+            if got != ref[field]:
+                _fail(f"{vkey}.{b[role]}.{field}", got,
+                      f"{ref[field]!r}, that of {b['reference']} (compared on the same images)")
+    alpha = variants[b["dae"]]["kwargs"].get("alpha")
+    if alpha != block["experiments"]["e3"]["judge_alpha"]:
+        _fail(f"{vkey}.{b['dae']}.kwargs.alpha", alpha,
+              f"experiments.e3.judge_alpha ({block['experiments']['e3']['judge_alpha']})")
+
+
+def check_pairs(block: dict, prefix: str) -> None:
+    """G-disjoint and G-size compare two models trained alike on disjoint parts of one training split: the same
+    model, data and batch size, the same `train.subset` but for its `part`, and a training seed in common."""
+    exps, variants = block["experiments"], block["variants"]
+    pairs = [("g_disjoint.pair", exps["g_disjoint"]["pair"])]
+    pairs += [(f"g_size.pairs[{i}]", pair) for i, pair in enumerate(exps["g_size"]["pairs"])]
+    for where, pair in pairs:
+        key = f"{prefix}.experiments.{where}"
+        for v in pair:
+            _one_of(key, v, variants)
+        a, b = (variants[v] for v in pair)
+        sa, sb = a["train"].get("subset") or {}, b["train"].get("subset") or {}
+        rest = ({k: v for k, v in s.items() if k != "part"} for s in (sa, sb))
+        if sa.get("parts", 1) < 2 or next(rest) != next(rest) or sa.get("part", 0) == sb.get("part", 0):
+            _fail(key, pair, "two variants on different parts of one split (train.subset: the same parts ≥ 2 and "
+                  "limit, another part)")
+        for field in ("model", "dataset", "image_size", "kwargs"):
+            if a[field] != b[field]:
+                _fail(f"{prefix}.variants.{pair[1]}.{field}", b[field], f"{a[field]!r}, that of {pair[0]}")
+        if a["train"]["batch_size"] != b["train"]["batch_size"]:
+            _fail(f"{prefix}.variants.{pair[1]}.train.batch_size", b["train"]["batch_size"],
+                  f"{a['train']['batch_size']}, that of {pair[0]} (samples are made in batches of it)")
+        if not set(variant_seeds(block, pair[0])) & set(variant_seeds(block, pair[1])):
+            _fail(key, pair, "two variants with a training seed in common (seed s is compared with seed s)")
+
+
 # Fields of each experiment block that name variants of the same scale.
 VARIANT_FIELDS = {
     "e1": ("variant",), "e2": ("variant",), "e4": ("variant",), "e5": ("variant", "reference"),
     "e6": ("variant",), "e7": ("variants",), "e8c": ("variant", "reference"),
-    "e3": ("reference", "bn_pair", "batch1", "attention"), "e9": ("unet", "linear", "dot", "attention_only"),
-    "e10": ("variant",), "t": ("variant",),
+    "e3": ("reference", "bn_pair", "batch1", "attention", "attention_reference"), "e9": ("unet", "linear", "dot", "attention_only"),
+    "e10": ("variant",), "t": ("variant",), "beyond_baselines": ("reference", "ddpm", "vae", "dae"),
+    "g_disjoint": ("pair",), "m_attractor": ("variants",),
 }
 
 

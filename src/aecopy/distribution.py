@@ -5,9 +5,11 @@ contrasts between two sets of per-image values.
   (2018): at every pyramid level, random 7×7 patches become descriptors, normalised per channel with
   the *reference* set's statistics (so colour and contrast shifts count), projected on random unit
   directions; the SWD is the mean absolute difference of the sorted projections. The finest level
-  measures detail, the low-pass level global layout (the coherence proxy).
+  measures detail, the low-pass level global layout.
 - Nearest-training-image distance, the copying check: a sample that copies a training image has
   distance ≈ 0, while a new photograph (a validation image) sits at a typical distance.
+- Nearest-layout distance, the coherence proxy: the same at the pyramid's low-pass level, against real
+  images' layouts (`layout_distance`).
 """
 from __future__ import annotations
 
@@ -124,31 +126,46 @@ def swd(proj_a: Sequence[torch.Tensor], proj_b: Sequence[torch.Tensor]) -> np.nd
                      for a, b in zip(proj_a, proj_b)])
 
 
-def swd_bootstrap(sets: dict[str, Sequence[torch.Tensor]], reference: Sequence[torch.Tensor], n_boot: int,
-                  seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """SWD of every set to the reference, per level: (point {name: (L,)}, bootstrap {name: (n_boot, L)}).
+def _by_seed(projections) -> list[list[torch.Tensor]]:
+    """A set's projections as [seed][level] (B, P, K): a per-level list is one seed's set."""
+    return [list(projections)] if isinstance(projections[0], torch.Tensor) else [list(p) for p in projections]
 
-    Each replicate resamples the reference images once and every set's images independently, so
-    replicates of different sets can be combined into intervals for ratios and differences.
-    Resampling with replacement duplicates images, which inflates an SWD, so each set's replicates
-    are re-centred on its point estimate (a bias-corrected bootstrap).
+
+def swd_bootstrap(sets: dict[str, Sequence], reference: Sequence[torch.Tensor], n_boot: int, seed: int = 0,
+                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """SWD of every set to the reference, per level, for sets made by one or several training seeds.
+
+    sets: {name: projections per level (one seed), or a list of them, one per seed (every seed's images
+    measured on their own, so that seeds with as many images as the floor and the ceiling are compared
+    at the same sample size: an SWD falls as a set grows)}.
+    Returns (point {name: (L,)}, the mean over seeds of each seed's SWD; bootstrap {name: (n_boot, L)};
+    per seed {name: (S, L)}). Each replicate resamples the reference images once and, for every set,
+    its seeds and then the images within each drawn seed (a hierarchical bootstrap), so replicates of
+    different sets can be combined into intervals for ratios and differences. Resampling with
+    replacement duplicates images, which inflates an SWD, so each set's replicates are re-centred on
+    its point estimate (a bias-corrected bootstrap).
     """
     rng = np.random.default_rng(seed)
     ref_cols = [_as_columns(lv) for lv in reference]
-    set_cols = {k: [_as_columns(lv) for lv in v] for k, v in sets.items()}
+    set_cols = {k: [[_as_columns(lv) for lv in s] for s in _by_seed(v)] for k, v in sets.items()}
     ref_sorted = [_sorted_rows(c, None) for c in ref_cols]
-    point = {k: np.array([_swd_sorted(_sorted_rows(c, None), r) for c, r in zip(cols, ref_sorted)])
-             for k, cols in set_cols.items()}
+    per_seed = {k: np.array([[_swd_sorted(_sorted_rows(c, None), r) for c, r in zip(cols, ref_sorted)]
+                             for cols in seeds]) for k, seeds in set_cols.items()}
+    point = {k: v.mean(0) for k, v in per_seed.items()}
     boot = {k: np.empty((n_boot, len(reference))) for k in sets}
     n_ref = ref_cols[0].shape[1]
     for r in range(n_boot):
         ridx = rng.integers(n_ref, size=n_ref)
         ref_r = [_sorted_rows(c, ridx) for c in ref_cols]
-        for k, cols in set_cols.items():
-            idx = rng.integers(cols[0].shape[1], size=cols[0].shape[1])
-            boot[k][r] = [_swd_sorted(_sorted_rows(c, idx), rs) for c, rs in zip(cols, ref_r)]
+        for k, seeds in set_cols.items():
+            drawn = []
+            for j in rng.integers(len(seeds), size=len(seeds)):
+                cols = seeds[j]
+                idx = rng.integers(cols[0].shape[1], size=cols[0].shape[1])
+                drawn.append([_swd_sorted(_sorted_rows(c, idx), rs) for c, rs in zip(cols, ref_r)])
+            boot[k][r] = np.mean(drawn, axis=0)
     boot = {k: b - (b.mean(0) - point[k]) for k, b in boot.items()}
-    return point, boot
+    return point, boot, per_seed
 
 
 def interval(point: float, replicates: np.ndarray, level: float = 0.95) -> dict:
@@ -169,37 +186,47 @@ def phase_randomised(images: torch.Tensor, generator: torch.Generator) -> torch.
     return torch.fft.ifft2(torch.fft.fft2(images.float()) * shift).real.clamp(0, 1)
 
 
-def swd_report(samples: dict[str, torch.Tensor], reference: torch.Tensor, floor: torch.Tensor,
-               ceiling: torch.Tensor, levels: int, patch: int, per_image: int, directions: int, n_boot: int,
-               seed: int = 0, extra: dict[str, torch.Tensor] | None = None) -> dict:
+def swd_report(samples: dict[str, torch.Tensor | Sequence[torch.Tensor]], reference: torch.Tensor,
+               floor: torch.Tensor, ceiling: torch.Tensor, levels: int, patch: int, per_image: int, directions: int,
+               n_boot: int, seed: int = 0, extra: dict[str, torch.Tensor] | None = None) -> dict:
     """SWD of every image set in `samples` to `reference`, placed between a floor and a ceiling.
 
-    floor: real images from elsewhere (training images, as many as a sample set), the SWD real data
-    reach; ceiling: a non-image baseline (e.g. `phase_randomised` training images). For each set:
-    per-level and mean SWD with 95% intervals, "vs_ceiling" = mean SWD / the ceiling's (< 1: closer to
-    the data than the ceiling is) and its position (mean SWD − floor)/(ceiling − floor): 0 = as close
-    as real images, 1 = no closer than the ceiling (unstable when floor and ceiling are close).
+    samples: {name: images (N, C, H, W), or a list of them, one per training seed}; give the floor and
+    the ceiling as many images as one seed's set. floor: real images from elsewhere (training images),
+    the SWD real data reach; ceiling: a non-image baseline (e.g. `phase_randomised` training images).
+    For each set: per-level and mean SWD, "vs_ceiling" = mean SWD / the ceiling's (< 1: closer to the
+    data than the ceiling is) and its position (mean SWD − floor)/(ceiling − floor): 0 = as close as real
+    images, 1 = no closer than the ceiling (unstable when floor and ceiling are close). Each value is the
+    mean over seeds of one seed's SWD; its 95% interval the envelope of the hierarchical bootstrap and a
+    Student-t interval over the seeds (`metrics.widen`; on the log scale for the ratio).
     "_floor", "_ceiling" and every `extra` set ("_<name>", e.g. the starting noise) hold their own
-    SWDs; "_boot"/"_point" the replicates {name: (n_boot, L)} and point values for further contrasts
-    (every set of one call shares the reference resampling of each replicate).
+    SWDs; "_boot", "_point" and "_per_seed" the replicates {name: (n_boot, L)}, point values (L,) and
+    per-seed values (S, L) for further contrasts (every set of one call shares the reference resampling
+    of each replicate).
     """
     sw = SlicedWasserstein(levels, patch, per_image, directions, seed).fit(reference)
-    proj = {k: sw.project(v) for k, v in samples.items()}
+    proj = {k: [sw.project(t) for t in v] if isinstance(v, (list, tuple)) else sw.project(v)
+            for k, v in samples.items()}
     proj["_floor"], proj["_ceiling"] = sw.project(floor), sw.project(ceiling)
     proj.update({f"_{k}": sw.project(v) for k, v in (extra or {}).items()})
-    point, boot = swd_bootstrap(proj, sw.project(reference), n_boot, seed)
+    point, boot, per_seed = swd_bootstrap(proj, sw.project(reference), n_boot, seed)
     mean_p = {k: float(v.mean()) for k, v in point.items()}
     mean_b = {k: v.mean(1) for k, v in boot.items()}
-    span_p = mean_p["_ceiling"] - mean_p["_floor"]
+    mean_s = {k: v.mean(1) for k, v in per_seed.items()}  # (S,)
+    floor_p, ceil_p = np.float64(mean_p["_floor"]), np.float64(mean_p["_ceiling"])  # a zero span: nan, no error
     span_b = mean_b["_ceiling"] - mean_b["_floor"]
-    out: dict = {"_boot": boot, "_point": point}
+    out: dict = {"_boot": boot, "_point": point, "_per_seed": per_seed}
     for k in proj:
-        out[k] = {"levels": [interval(point[k][lv], boot[k][:, lv]) for lv in range(levels)],
-                  "mean": interval(mean_p[k], mean_b[k])}
+        out[k] = {"levels": [widen(interval(point[k][lv], boot[k][:, lv]), per_seed[k][:, lv])
+                             for lv in range(levels)],
+                  "mean": widen(interval(mean_p[k], mean_b[k]), mean_s[k])}
         if not k.startswith("_"):
-            out[k]["vs_ceiling"] = interval(mean_p[k] / mean_p["_ceiling"], mean_b[k] / mean_b["_ceiling"])
-            out[k]["position"] = interval((mean_p[k] - mean_p["_floor"]) / span_p,
-                                          (mean_b[k] - mean_b["_floor"]) / span_b)
+            out[k]["vs_ceiling"] = widen(interval(mean_p[k] / ceil_p, mean_b[k] / mean_b["_ceiling"]),
+                                         mean_s[k] / ceil_p, log=True)
+            out[k]["position"] = widen(interval((mean_p[k] - floor_p) / (ceil_p - floor_p),
+                                                (mean_b[k] - mean_b["_floor"]) / span_b),
+                                       (mean_s[k] - floor_p) / (ceil_p - floor_p))
+            out[k]["per_seed_vs_ceiling"] = [float(v) for v in mean_s[k] / ceil_p]
     return out
 
 
@@ -220,6 +247,20 @@ def nearest_distance(queries: torch.Tensor, reference: torch.Tensor, chunk: int 
         better = d < best_d
         best_d[better], best_i[better] = d[better], i[better] + start
     return best_d / q.shape[1] ** 0.5, best_i
+
+
+@torch.no_grad()
+def layout_distance(queries: torch.Tensor, reference: torch.Tensor, levels: int, chunk: int = 512,
+                    transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+    """RMS distance of each query image's global layout, the low-pass level of its Laplacian pyramid
+    ((H, W) / 2^(levels − 1)), to the nearest layout among the reference images (R, C, H, W): (Q,). The
+    coherence proxy: an image assembled from parts of different images has a layout no real image has,
+    while a new but coherent one lies about as near the real layouts as a held-out photograph does."""
+    def layout(x: torch.Tensor) -> torch.Tensor:
+        return laplacian_pyramid(x.float(), levels)[-1]
+
+    return nearest_distance(layout(queries), reference, chunk,
+                            transform=lambda r: layout(transform(r) if transform else r))[0]
 
 
 def _per_seed(values: Sequence[np.ndarray]) -> np.ndarray:
@@ -286,3 +327,32 @@ def contrast_ci(a: Sequence[np.ndarray], b: Sequence[np.ndarray], op: str = "rat
     pa, pb = red(va, axis=1), red(vb, axis=1)  # per-seed statistics, seed i with seed i
     per_seed = pa / pb if op == "ratio" else pa - pb
     return widen(out, per_seed, level, log=op == "ratio")
+
+
+def trend_ci(values: Sequence[Sequence[np.ndarray]], x: Sequence[float], reduce: str = "median", n_boot: int = 2000,
+             level: float = 0.95, seed: int = 0) -> dict:
+    """Least-squares slope of reduce(values at x_e) against x_e, for the same images measured at every x.
+
+    values: one entry per x (e.g. a training step), each per-image values for every training seed (the
+    same seeds and images at every x, so both are paired across x). The statistic pools the seeds'
+    images at each x. The interval is the envelope of a hierarchical bootstrap (seeds, then images within
+    each drawn seed, the same draws at every x) and a Student-t interval over the per-seed slopes.
+    """
+    red = _REDUCE[reduce]
+    v = np.stack([_per_seed(per_x) for per_x in values])  # (X, S, N)
+    xs = np.asarray(x, dtype=np.float64)
+    if xs.size < 2 or xs.size != v.shape[0]:
+        raise ValueError("a trend needs two or more positions, one per entry of values")
+    xc = xs - xs.mean()
+
+    def slope(y: np.ndarray) -> np.ndarray:  # y (X, ...) → slope (...)
+        return np.tensordot(xc, y - y.mean(0), axes=(0, 0)) / (xc ** 2).sum()
+
+    rng = np.random.default_rng(seed)
+    _, s, n = v.shape
+    seeds = rng.integers(s, size=(n_boot, s))
+    images = rng.integers(n, size=(n_boot, s, n))
+    drawn = v[:, seeds[:, :, None], images].reshape(v.shape[0], n_boot, -1)  # (X, R, S·N)
+    out = interval(float(slope(red(v.reshape(v.shape[0], -1), axis=1))), slope(red(drawn, axis=2)), level)
+    out.update(n=int(v[0].size), n_groups=int(s))
+    return widen(out, slope(red(v, axis=2)), level)

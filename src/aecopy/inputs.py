@@ -97,6 +97,10 @@ class Inputs:
         """{(variant, seed): training loss per step} of every run the job was given (training summary)."""
         return {(r["variant"], r["seed"]): pd.read_csv(r["path"]) for r in self._entries("runs")}
 
+    def validation_curves(self) -> dict[tuple[str, int], pd.DataFrame]:
+        """{(variant, seed): validation metrics per epoch} of every run the job was given (training summary)."""
+        return {(r["variant"], r["seed"]): pd.read_csv(r["validation"]) for r in self._entries("runs")}
+
 
 def untrained_model(cfg, seed: int, device="cpu") -> torch.nn.Module:
     torch.manual_seed(seed)

@@ -87,10 +87,21 @@ CONTROLS = f"{RESULTS}/controls/controls.json"
 REPORT = f"{RESULTS}/report.html"
 TRAINING_SECTION = f"{RESULTS}/training/section.json"
 TRAINING_FIGURE = f"{RESULTS}/training/loss_curves.png"
+VALIDATION_FIGURE = f"{RESULTS}/training/validation_curves.png"
 
 
 def bench(name) -> str:
     return f"{RESULTS}/bench/{name}.json"
+
+
+BENCH_JOBS = f"{RESULTS}/bench/jobs"
+PROFILE = f"{RESULTS}/bench/rules.tsv"
+PROFILE_SECTION = f"{RESULTS}/bench/profile.json"
+
+
+def job_benchmark(name) -> str:
+    """Snakemake's benchmark of one job (wall and CPU time, peak memory), named like its log."""
+    return f"{BENCH_JOBS}/{name}.tsv"
 
 
 def log(name) -> str:

@@ -70,7 +70,15 @@ def as_json(description: dict) -> str:
 
 def e3_variants(P: dict) -> list[str]:
     e3 = P["experiments"]["e3"]
-    return list(dict.fromkeys([e3["reference"], *e3["bn_pair"], e3["batch1"], *e3["attention"]]))
+    return list(dict.fromkeys([e3["reference"], *e3["bn_pair"], e3["batch1"], *e3["attention"],
+                               e3["attention_reference"]]))
+
+
+def e3_references(P: dict) -> list[str]:
+    """The models E3's contrasts are measured against: every saved epoch of theirs is an input, so that a
+    contrast can use the one trained on as many images as the other model (E8a, E8b, E9)."""
+    e3 = P["experiments"]["e3"]
+    return list(dict.fromkeys([e3["bn_pair"][0], e3["reference"], e3["attention_reference"]]))
 
 
 def e6_seeds(P: dict) -> list[int]:
@@ -87,6 +95,13 @@ def e7_seeds(P: dict, variant: str) -> list[int]:
     return variant_seeds(P, variant)[: P["experiments"]["e7"]["max_seeds"]]
 
 
+def e7_steps(P: dict, variant: str) -> list[int]:
+    """The generation lengths N a variant runs: all of them for E7's reference (its first variant, which the
+    E7-N claims are about), the judged one for the others (the width and depth contrasts)."""
+    e7 = P["experiments"]["e7"]
+    return list(e7["steps"]) if variant == e7["variants"][0] else [e7["judge_steps"]]
+
+
 def sample_inputs(P: dict, experiment: str) -> dict:
     """Inputs of e1, e3, e6 and e7: checkpoints and images."""
     exps = P["experiments"]
@@ -96,7 +111,8 @@ def sample_inputs(P: dict, experiment: str) -> dict:
                 "eval_sets": eval_sets(P, [v])}
     if experiment == "e3":
         vs = e3_variants(P)
-        return {"checkpoints": [c for v in vs for c in checkpoints(P, v, variant_seeds(P, v))],
+        every = {v: sorted(P["variants"][v]["train"]["save_epochs"]) for v in e3_references(P)}  # else the last
+        return {"checkpoints": [c for v in vs for c in checkpoints(P, v, variant_seeds(P, v), every.get(v))],
                 "splits": splits(P, vs), "eval_sets": eval_sets(P, vs)}
     if experiment == "e6":
         v = exps["e6"]["variant"]
@@ -105,6 +121,38 @@ def sample_inputs(P: dict, experiment: str) -> dict:
         vs = exps["e7"]["variants"]
         return {"checkpoints": [c for v in vs for c in checkpoints(P, v, e7_seeds(P, v))], "splits": splits(P, vs)}
     raise KeyError(experiment)
+
+
+def baseline_seeds(P: dict, variant: str) -> list[int]:
+    """The training seeds of a variant the baselines beyond the post use (the first max_seeds)."""
+    return variant_seeds(P, variant)[: P["experiments"]["beyond_baselines"]["max_seeds"]]
+
+
+def baselines_inputs(P: dict) -> dict:
+    """Inputs of beyond_baselines: the last checkpoints of the post's U-Net and of the DDPM, the VAE and the
+    trained denoiser, and their images (one data set: config checks they share the U-Net's)."""
+    b = P["experiments"]["beyond_baselines"]
+    vs = [b["reference"], b["ddpm"], b["vae"], b["dae"]]
+    return {"checkpoints": [c for v in vs for c in checkpoints(P, v, baseline_seeds(P, v))], "splits": splits(P, vs)}
+
+
+def generalisation_variants(P: dict, experiment: str) -> list[str]:
+    """The variants g_disjoint, g_size or m_attractor (beyond the post) measures."""
+    exp = P["experiments"][experiment]
+    if experiment == "g_disjoint":
+        return list(exp["pair"])
+    if experiment == "g_size":
+        return list(dict.fromkeys(v for pair in exp["pairs"] for v in pair))
+    return list(exp["variants"])
+
+
+def generalisation_inputs(P: dict, experiment: str) -> dict:
+    """Inputs of g_disjoint, g_size and m_attractor: every seed's last checkpoint, the images, and the manifest
+    the training photographs are split by (a variant's `train.subset`)."""
+    vs = generalisation_variants(P, experiment)
+    return {"checkpoints": [c for v in vs for c in checkpoints(P, v, variant_seeds(P, v))], "splits": splits(P, vs),
+            "manifests": [{"dataset": d, "path": paths.manifest(d)}
+                          for d in dict.fromkeys(P["variants"][v]["dataset"] for v in vs)]}
 
 
 def invert_inputs(P: dict, variant: str, seed: int, state: str) -> dict:
@@ -120,13 +168,13 @@ def inversion_file(variant, seed, state, bn="train", kind="clean") -> str:
     return paths.vit_b_32_inversion(state) if variant == VIT_B_32 else paths.inversion(variant, seed, state, bn, kind)
 
 
-def _inversions(variants, seeds_of, states, bn="train", kind="clean") -> list[str]:
-    return [inversion_file(v, s, st, bn, k) for v in variants for s in seeds_of(v) for st in states
+def _conditions(variants, seeds_of, states, bn="train", kind="clean") -> list[tuple]:
+    return [(v, s, st, bn, k) for v in variants for s in seeds_of(v) for st in states
             for k in ([kind] if isinstance(kind, str) else kind)]
 
 
-def represent_inputs(P: dict, experiment: str) -> dict:
-    """Inputs of e2, e4, e5, e8c, e9_represent, e10 and t: the inversion files they compare."""
+def represent_conditions(P: dict, experiment: str) -> list[tuple]:
+    """The inversions e2, e4, e5, e8c, e9_represent, e10 and t compare: (variant, seed, state, bn, kind) each."""
     exps = P["experiments"]
 
     def seeds(v):
@@ -136,54 +184,59 @@ def represent_inputs(P: dict, experiment: str) -> dict:
     if experiment == "e2":
         e2 = exps["e2"]
         v = e2["variant"]
-        files_ = (_inversions([v], lambda _: e2.get("seeds", seeds(v)), both)
-                  + _inversions([v], lambda _: e2["eval_seeds"], both, bn="eval"))
-    elif experiment == "e4":
+        return (_conditions([v], lambda _: e2.get("seeds", seeds(v)), both)
+                + _conditions([v], lambda _: e2.get("eval_seeds", seeds(v)), both, bn="eval"))
+    if experiment == "e4":
         e4 = exps["e4"]
-        files_ = _inversions([e4["variant"]], lambda v: e4.get("seeds", seeds(v)), ["trained"], kind=["noisy", "clean"])
-    elif experiment in ("e5", "e8c"):
+        return _conditions([e4["variant"]], lambda v: e4.get("seeds", seeds(v)), ["trained"], kind=["noisy", "clean"])
+    if experiment in ("e5", "e8c"):
         e = exps[experiment]
         shared = e.get("seeds", sorted(set(seeds(e["variant"])) & set(seeds(e["reference"]))))
-        files_ = _inversions([e["variant"], e["reference"]], lambda _: shared, ["trained"])
-    elif experiment == "e9_represent":
+        return _conditions([e["variant"], e["reference"]], lambda _: shared, ["trained"])
+    if experiment == "e9_represent":
         e9 = exps["e9"]
-        files_ = _inversions([e9["unet"], e9["linear"], e9["dot"], e9["attention_only"]], seeds, ["trained"])
-    elif experiment == "e10":
+        return (_conditions([e9["linear"], e9["dot"], e9["attention_only"]], seeds, ["trained"])
+                + _conditions([e9["unet"]], lambda v: seeds(v)[:1], ["trained"]))  # shown beside, not judged
+    if experiment == "e10":
         e10 = exps["e10"]
-        files_ = _inversions([e10["variant"]], seeds, both)
-        if e10["vit_b_32_weights"]:
-            files_ += [paths.vit_b_32_inversion(st) for st in both]
-    elif experiment == "t":
-        t = exps["t"]
-        return {"inversions": _inversions([t["variant"]], seeds, both), "splits": splits(P, [t["variant"]], ["val"])}
-    else:
-        raise KeyError(experiment)
-    return {"inversions": files_}
+        return (_conditions([e10["variant"]], seeds, both)
+                + (_conditions([VIT_B_32], lambda _: [0], both) if e10["vit_b_32_weights"] else []))
+    if experiment == "t":
+        return _conditions([exps["t"]["variant"]], seeds, both)
+    raise KeyError(experiment)
+
+
+def represent_inputs(P: dict, experiment: str) -> dict:
+    """Inputs of e2, e4, e5, e8c, e9_represent, e10 and t: the inversion files they compare (and T's images)."""
+    out = {"inversions": [inversion_file(*c) for c in represent_conditions(P, experiment)]}
+    if experiment == "t":
+        out["splits"] = splits(P, [P["experiments"]["t"]["variant"]], ["val"])
+    return out
 
 
 def train_inputs(P: dict, variant: str) -> dict:
     """The training images of a variant (and, for the ViT, the manifest its labels come from)."""
     out = {"splits": splits(P, [variant], ["train", "val"])}  # val: the validation curve
-    if P["variants"][variant]["model"] == "vit":
+    cfg = P["variants"][variant]
+    if cfg["model"] == "vit" or cfg["train"].get("subset"):  # labels: classes, or photographs to split by
         ds = P["variants"][variant]["dataset"]
         out["manifests"] = [{"dataset": ds, "path": paths.manifest(ds)}]
     return out
 
 
-def bench_inversion_seed(P: dict) -> int:
-    """The inversion benchmark times E2's model at its first training seed."""
-    return min(variant_seeds(P, P["experiments"]["e2"]["variant"]))
-
-
-def bench_inversion_inputs(P: dict) -> dict:
-    v = P["experiments"]["e2"]["variant"]
-    return {"checkpoints": checkpoints(P, v, [bench_inversion_seed(P)]), "splits": splits(P, [v], ["val"])}
+def trained_variants(P: dict) -> list[str]:
+    """The variants this run trains: all of the post's, and the baselines beyond the post (`group: beyond`)
+    only when params switch them on (`beyond: true`)."""
+    return [v for v, cfg in P["variants"].items() if cfg.get("group", "post") != "beyond" or P["beyond"]]
 
 
 def training_inputs(P: dict) -> dict:
-    """Every training run's loss curve (the training summary)."""
-    return {"runs": [{"variant": v, "seed": s, "path": paths.loss_steps(v, s), "run": paths.run_dir(v, s)}
-                     for v in P["variants"] for s in variant_seeds(P, v)]}
+    """Every training run's loss and validation curves, and the validation images they were measured on
+    (the training summary)."""
+    vs = trained_variants(P)
+    return {"runs": [{"variant": v, "seed": s, "path": paths.loss_steps(v, s), "validation": paths.validation(v, s),
+                      "run": paths.run_dir(v, s)} for v in vs for s in variant_seeds(P, v)],
+            "splits": splits(P, vs, ["val"])}
 
 
 # ---- figure names --------------------------------------------------------------------------------
@@ -208,21 +261,29 @@ def figures(P: dict, experiment: str) -> list[str]:
     if experiment == "e3":
         return _per_set(P, ("denoise", "ratio", "psnr", "ssim", "batchnorm", "batch1", "attention"))
     if experiment == "e4":
-        return _per_set(P, ("rows", "ratio_hist"))
+        return _per_set(P, ("rows", "ratio_hist")) + ["convergence.png"]
     if experiment == "e5":
-        return _per_set(P, ("rows", "errors"))
+        return _per_set(P, ("rows", "errors")) + ["convergence.png"]
     if experiment == "e6":
         return ["walk-noisefree.gif", "walk-noisy.gif", "strip-noisefree.png", "strip-noisy.png", "curve.png",
                 "distances.png"]
     if experiment == "e7":
         e7 = exps["e7"]
-        return ([f"strip-{v}-N{n}.png" for v in e7["variants"] for n in e7["steps"]]
+        return ([f"strip-{v}-N{n}.png" for v in e7["variants"] for n in e7_steps(P, v)]
                 + [f"samples-N{n}.png" for n in e7["steps"]] + ["nearest.png", "swd.png", "detail_coherence.png"])
+    if experiment == "beyond_baselines":
+        return ["samples.png", "swd.png", "reconstructions.png", "sharpness.png", "denoise.png"]
+    if experiment == "g_disjoint":
+        return ["samples.png", "similarity.png"]
+    if experiment == "g_size":
+        return ["curve.png", "samples.png", "similarity.png"]
+    if experiment == "m_attractor":
+        return ["shares.png", "rho.png", "endpoints.png"]
     if experiment in ("e8c", "e9_represent"):
-        return _per_set(P, ("rows",))
+        return _per_set(P, ("rows",)) + ["convergence.png"]
     if experiment == "e10":
         vits = [""] + (["-vit_b_32"] if exps["e10"]["vit_b_32_weights"] else [])
-        return [name for tag in vits for name in _per_set(P, (f"rows{tag}",))]
+        return [name for tag in vits for name in _per_set(P, (f"rows{tag}",)) + [f"convergence{tag}.png"]]
     if experiment == "t":
         return ["ks_width.png", "ks_depth.png"] + _per_set(P, ("ks_trained", "rows")) + ["sweep.csv"]
     raise KeyError(experiment)

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from . import objectives
 from .io import CheckpointError, atomic_path, load_torch, remove_leftovers, save_torch
 from .models import build_model
 
@@ -38,7 +39,7 @@ def make_spec(variant: str, cfg: dict, dataset: dict, seed: int) -> dict:
     return {
         "variant": variant,
         "model": {"name": cfg["model"], "image_size": cfg["image_size"], "kwargs": dict(cfg["kwargs"])},
-        "train": dict(cfg["train"]),
+        "train": json.loads(json.dumps(cfg["train"], default=dict)),  # plain containers all the way down
         "dataset": dict(dataset),
         "seed": seed,
     }
@@ -79,7 +80,8 @@ def code_key() -> str:
     resume state kept under it is never continued by changed code, which would mix two versions."""
     pkg = Path(__file__).parent
     h = hashlib.sha256()
-    for path in [pkg / "train.py", pkg / "datasets.py", *sorted((pkg / "models").glob("*.py"))]:
+    for path in [pkg / "train.py", pkg / "datasets.py", pkg / "objectives.py", *sorted((pkg / "beyond").glob("*.py")),
+                 *sorted((pkg / "models").glob("*.py"))]:
         h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()[:12]
 
@@ -127,10 +129,6 @@ def to_input(batch_u8: torch.Tensor, image_size: int, device, channels_last: boo
     return x
 
 
-def _loss(model, x, labels):
-    if getattr(model, "task", "autoencode") == "classify":
-        return F.cross_entropy(model(x), labels)
-    return F.mse_loss(model(x), x)
 
 
 def _distributed() -> tuple[int, int]:
@@ -143,14 +141,16 @@ def _distributed() -> tuple[int, int]:
 def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | None, order: torch.Tensor,
               steps: int, batch_size: int, image_size: int, device, bf16: bool = False,
               channels_last: bool = False, desc: str = "", progress: bool = False,
-              lr_at: Callable[[int], float] | None = None) -> list[float]:
+              lr_at: Callable[[int], float] | None = None, objective: str | None = None) -> list[float]:
     """`steps` optimizer steps over uint8 `images` in the given order; returns the loss of each step.
-    `lr_at(i)` sets the learning rate of step i of the epoch (None: leave it).
+    `lr_at(i)` sets the learning rate of step i of the epoch (None: leave it); `objective` names the loss
+    (aecopy.objectives; None: copy for autoencoders, cross-entropy for classifiers).
 
     The hot loop does no per-item Python work: a batch is one index into the in-memory uint8 tensor,
     converted to float on the fly.
     """
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+    loss_fn = objectives.get(objective, getattr(model, "module", model))
     losses = []
     bar = tqdm(range(steps), desc=desc, disable=not progress, mininterval=2.0, leave=False)
     for i in bar:
@@ -161,7 +161,7 @@ def run_epoch(model, optimizer, images: torch.Tensor, labels: torch.Tensor | Non
         x = to_input(images[idx], image_size, device, channels_last)
         y = labels[idx].to(device) if labels is not None else None
         with autocast:
-            loss = _loss(model, x, y)
+            loss = loss_fn(model, x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -237,8 +237,9 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
     but was never kept (added to params after a run), training replays from the latest kept state
     before it (or from the start) to write it: the same seed and state give the same weights, so the
     replayed epochs equal the original ones. Under `torchrun` (an initialised process group) the model
-    is wrapped in DDP and only rank 0 writes. With `val_images` (uint8, (V, 3, S, S)), every epoch ends
-    with `validate` on them; the history holds the validation curve (`val_<metric>` per epoch).
+    is wrapped in DDP and only rank 0 writes. With `val_images` (uint8, (V, 3, S, S)), an epoch ends with
+    `validate` on them every `train.validate_every` epochs (default 1) and at every kept epoch; the history
+    holds the validation curve (`val_epoch` and `val_<metric>`).
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -253,7 +254,8 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
         model = model.to(memory_format=torch.channels_last)
     rank, world = _distributed()
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=tcfg["lr"])
+    # fused: one kernel for the whole update; 1.15× faster steps on fc, the same trajectory to rounding (`snakemake bench`)
+    optimizer = torch.optim.Adam(params, lr=tcfg["lr"], fused=True)
 
     if rank == 0:
         for tmp in remove_leftovers(work_dir):
@@ -312,7 +314,8 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
             losses = run_epoch(net, optimizer, images, labels, order, steps, bs, m["image_size"], device,
                                bf16=tcfg.get("bf16", False), channels_last=tcfg.get("channels_last", False),
                                desc=f"{spec['variant']} s{seed} epoch {epoch}/{tcfg['epochs']}", progress=progress,
-                               lr_at=lambda i: learning_rate(first_step + i, total_steps, tcfg["lr"], schedule))
+                               lr_at=lambda i: learning_rate(first_step + i, total_steps, tcfg["lr"], schedule),
+                               objective=tcfg.get("objective"))
             if world > 1:  # record the loss of each global batch (the mean over ranks), not rank 0's slice
                 mean = torch.tensor(losses, dtype=torch.float64, device=device)
                 torch.distributed.all_reduce(mean)
@@ -321,7 +324,10 @@ def train(spec: dict, images: torch.Tensor, work_dir: str | Path, labels: torch.
             history["step_loss"].extend(losses)
             history["epoch_loss"].append(total / steps)
             val = ""
-            if val_images is not None:
+            every = tcfg.get("validate_every", 1)
+            # every `validate_every` epochs, and at every kept epoch (the premise is judged there)
+            if val_images is not None and (epoch % every == 0 or epoch in asked or epoch == tcfg["epochs"]):
+                history.setdefault("val_epoch", []).append(epoch)
                 for k, v in validate(model, val_images, val_labels, bs, m["image_size"], device, seed,
                                      tcfg.get("channels_last", False)).items():
                     history.setdefault(f"val_{k}", []).append(v)
@@ -387,8 +393,10 @@ def publish(saved: dict, work_dir: Path, out: Path, epochs_asked: int) -> None:
                       "loss": steps}).to_csv(tmp, index=False)
     with atomic_path(out / "loss_epochs.csv") as tmp:
         pd.DataFrame({"epoch": range(1, len(epochs) + 1), "loss": epochs}).to_csv(tmp, index=False)
-    val = {k[4:]: v.tolist()[:len(epochs)] for k, v in history.items() if k.startswith("val_")}
-    if val:  # the validation curve (paths.validation): what the premise is judged on
+    val = pd.DataFrame({k[4:]: v.tolist() for k, v in history.items() if k.startswith("val_")})
+    if len(val):  # the validation curve (paths.validation): what the premise is judged on
+        val["epoch"] = val["epoch"].astype(int)
+        val = val[val["epoch"] <= len(epochs)]
+        val.insert(1, "step", val["epoch"] * per_epoch)
         with atomic_path(out / "validation.csv") as tmp:
-            pd.DataFrame({"epoch": range(1, len(epochs) + 1), "step": [e * per_epoch for e in range(1, len(epochs) + 1)],
-                          **val}).to_csv(tmp, index=False)
+            val.to_csv(tmp, index=False)

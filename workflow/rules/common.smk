@@ -22,7 +22,7 @@ def code(*patterns):
 
 CORE_CODE = code("__init__.py", "config.py", "claim_ids.py", "io.py", "params.py", "paths.py", "plan.py",
                  "cli/__init__.py", "cli/common.py")
-MODEL_CODE = code("models/*.py", "train.py", "datasets.py", "inputs.py")
+MODEL_CODE = code("models/*.py", "train.py", "datasets.py", "inputs.py", "objectives.py", "beyond/*.py")
 
 
 def reads(*keys):
@@ -83,6 +83,11 @@ def prepare_keys(dataset):
     return ["on_bad_data"]
 
 
+def subset_keys(variant):
+    """A run on part of the training photographs splits them by params' seed."""
+    return ["seed"] if VARIANTS[variant]["train"].get("subset") else []
+
+
 def train_inputs(wildcards):
     return plan.train_inputs(P, wildcards.variant)
 
@@ -91,9 +96,10 @@ def invert_keys(variant, trained, noisy):
     layer_keys = [f"experiments.inversion.overrides.{variant}", f"experiments.inversion.layers.{variant}"]
     if variant == plan.VIT_B_32:
         data = ["experiments.e10.variant", "experiments.e10.vit_b_32_image_size", f"variants.{E10['variant']}.dataset"]
-    else:
-        data = variant_keys(variant, trained=trained)
-    return [*TORCH, "seed", *INVERSION_KEYS, *layer_keys, *data] + (["experiments.e4.alpha"] if noisy else [])
+    else:  # an untrained model's reconstruction is drawn in batches of its training batch size
+        data = variant_keys(variant, trained=trained) + ([] if trained else [f"variants.{variant}.train.batch_size"])
+    return ["device", "experiments.inversion.threads", "seed", *INVERSION_KEYS, *layer_keys, *data] + (
+        ["experiments.e4.alpha"] if noisy else [])
 
 
 def invert_inputs(wildcards, state):

@@ -21,6 +21,8 @@ rule prepare:
         out_dir=subpath(output.train, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("prepare/{dataset}"),
     log:
         paths.log("prepare/{dataset}"),
     shell:
@@ -45,6 +47,8 @@ rule prepare_eval:
         p=lambda w: reads(f"eval_sets.{w.name}", "on_bad_data"),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("prepare_eval/{name}-{size}"),
     log:
         paths.log("prepare_eval/{name}-{size}"),
     shell:

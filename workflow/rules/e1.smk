@@ -24,6 +24,8 @@ rule e1:
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e1"),
     log:
         paths.log("e1"),
     shell:

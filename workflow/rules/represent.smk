@@ -6,9 +6,9 @@ E2 = EXPERIMENTS["e2"]
 E10 = EXPERIMENTS["e10"]
 TCHECK = EXPERIMENTS["t"]
 INVERT_CODE = CORE_CODE + MODEL_CODE + code("cli/invert.py", "experiments/invert.py", "procedures/inversion.py",
-                                            "procedures/noise.py", "image_stats.py")
+                                            "procedures/noise.py", "procedures/batches.py", "image_stats.py")
 REPRESENT_CODE = CORE_CODE + code("cli/experiment.py", "experiments/represent.py", "claims.py", "metrics.py",
-                                  "report/figures.py")
+                                  "premise.py", "procedures/inversion.py", "image_stats.py", "report/figures.py")
 # The inversion settings an inversion job reads (fit_tolerance and min_converged are the experiments').
 INVERSION_KEYS = [f"experiments.inversion.{k}" for k in ("steps", "c", "lr", "start_mean", "start_sd",
                                                            "reference_sd", "record_every", "max_images", "batch_size")]
@@ -34,9 +34,11 @@ rule invert_trained:
         inputs=lambda w: plan.as_json(invert_inputs(w, "trained")),
         variant=lambda w: w.variant, seed=lambda w: w.seed, state="trained", bn=lambda w: w.bn,
         kind=lambda w: w.kind, weights="",
-    threads: P["threads"]
+    threads: EXPERIMENTS["inversion"]["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("invert_trained/{variant}-seed{seed}-{bn}-{kind}"),
     log:
         paths.log("represent/{variant}-seed{seed}-trained-{bn}-{kind}"),
     resources:
@@ -60,9 +62,11 @@ rule invert_untrained:
         inputs=lambda w: plan.as_json(invert_inputs(w, "untrained")),
         variant=lambda w: w.variant, seed=lambda w: w.seed, state="untrained", bn=lambda w: w.bn,
         kind=lambda w: w.kind, weights="",
-    threads: P["threads"]
+    threads: EXPERIMENTS["inversion"]["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("invert_untrained/{variant}-seed{seed}-{bn}-{kind}"),
     log:
         paths.log("represent/{variant}-seed{seed}-untrained-{bn}-{kind}"),
     resources:
@@ -88,9 +92,11 @@ if E10["vit_b_32_weights"]:
             inputs=lambda w: plan.as_json(invert_inputs(w, w.state)),
             variant=plan.VIT_B_32, seed=0, state=lambda w: w.state, bn="train", kind="clean",
             weights=f"--weights {E10['vit_b_32_weights']}",
-        threads: P["threads"]
+        threads: EXPERIMENTS["inversion"]["threads"]
         conda:
             "../envs/aecopy.yaml"
+        benchmark:
+            paths.job_benchmark("invert_vit_b_32/{state}"),
         log:
             paths.log("represent/vit_b_32-{state}"),
         resources:
@@ -99,7 +105,12 @@ if E10["vit_b_32_weights"]:
             INVERT_SHELL
 
 
-CONVERGENCE = ("experiments.inversion.fit_tolerance", "experiments.inversion.min_converged")
+# Snakemake's own report (`snakemake --report`): the captions of the figures
+REPRESENT_REPORT = dict(caption="../report/represent.rst", category="E2, E4, E5, E8c, E9, E10: input representations")
+T_REPORT = dict(caption="../report/t.rst", category="T: non-invertibility")
+# What judging a comparison reads: the convergence test (relative to the start noise), the sample-size guard.
+CONVERGENCE = tuple(f"experiments.inversion.{k}" for k in ("fit_tolerance", "min_converged", "min_images",
+                                                            "min_seeds", "start_sd"))
 E2_FILES, E2_INPUTS = represent_rule_inputs("e2")
 E4_FILES, E4_INPUTS = represent_rule_inputs("e4")
 E5_FILES, E5_INPUTS = represent_rule_inputs("e5")
@@ -116,14 +127,16 @@ rule e2:
     output:
         claims=paths.claims("e2"),
         metrics=paths.metrics("e2"),
-        figures=[paths.experiment_file("e2", f) for f in plan.figures(P, "e2")],
+        figures=[report(paths.experiment_file("e2", f), **REPRESENT_REPORT) for f in plan.figures(P, "e2")],
     params:
         name="e2",
-        p=reads(*represent_keys("e2", ["variant"], E2["variant"])),
+        p=reads(*represent_keys("e2", ["variant"], E2["variant"]), *PREMISE_BAR),
         inputs=E2_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e2"),
     log:
         paths.log("e2"),
     shell:
@@ -137,14 +150,16 @@ rule e4:
     output:
         claims=paths.claims("e4"),
         metrics=paths.metrics("e4"),
-        figures=[paths.experiment_file("e4", f) for f in plan.figures(P, "e4")],
+        figures=[report(paths.experiment_file("e4", f), **REPRESENT_REPORT) for f in plan.figures(P, "e4")],
     params:
         name="e4",
-        p=reads(*represent_keys("e4", ["variant", "alpha"], EXPERIMENTS["e4"]["variant"])),
+        p=reads(*represent_keys("e4", ["variant", "alpha"], EXPERIMENTS["e4"]["variant"]), *PREMISE_BAR),
         inputs=E4_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e4"),
     log:
         paths.log("e4"),
     shell:
@@ -158,14 +173,16 @@ rule e5:
     output:
         claims=paths.claims("e5"),
         metrics=paths.metrics("e5"),
-        figures=[paths.experiment_file("e5", f) for f in plan.figures(P, "e5")],
+        figures=[report(paths.experiment_file("e5", f), **REPRESENT_REPORT) for f in plan.figures(P, "e5")],
     params:
         name="e5",
-        p=reads(*represent_keys("e5", ["variant", "reference"], EXPERIMENTS["e5"]["variant"])),
+        p=reads(*represent_keys("e5", ["variant", "reference"], EXPERIMENTS["e5"]["variant"]), *PREMISE_BAR),
         inputs=E5_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e5"),
     log:
         paths.log("e5"),
     shell:
@@ -179,14 +196,16 @@ rule e8c:
     output:
         claims=paths.claims("e8c"),
         metrics=paths.metrics("e8c"),
-        figures=[paths.experiment_file("e8c", f) for f in plan.figures(P, "e8c")],
+        figures=[report(paths.experiment_file("e8c", f), **REPRESENT_REPORT) for f in plan.figures(P, "e8c")],
     params:
         name="e8c",
-        p=reads(*represent_keys("e8c", ["variant", "reference"], EXPERIMENTS["e8c"]["variant"])),
+        p=reads(*represent_keys("e8c", ["variant", "reference"], EXPERIMENTS["e8c"]["variant"]), *PREMISE_BAR),
         inputs=E8C_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e8c"),
     log:
         paths.log("e8c"),
     shell:
@@ -200,14 +219,16 @@ rule e9_represent:
     output:
         claims=paths.claims("e9_represent"),
         metrics=paths.metrics("e9_represent"),
-        figures=[paths.experiment_file("e9_represent", f) for f in plan.figures(P, "e9_represent")],
+        figures=[report(paths.experiment_file("e9_represent", f), **REPRESENT_REPORT) for f in plan.figures(P, "e9_represent")],
     params:
         name="e9_represent",
-        p=reads(*represent_keys("e9_represent", ["unet", "linear", "dot", "attention_only"], EXPERIMENTS["e9"]["linear"])),
+        p=reads(*represent_keys("e9_represent", ["unet", "linear", "dot", "attention_only"], EXPERIMENTS["e9"]["linear"]), *PREMISE_BAR),
         inputs=E9_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e9_represent"),
     log:
         paths.log("e9_represent"),
     shell:
@@ -221,7 +242,7 @@ rule e10:
     output:
         claims=paths.claims("e10"),
         metrics=paths.metrics("e10"),
-        figures=[paths.experiment_file("e10", f) for f in plan.figures(P, "e10")],
+        figures=[report(paths.experiment_file("e10", f), **REPRESENT_REPORT) for f in plan.figures(P, "e10")],
     params:
         name="e10",
         p=reads(*represent_keys("e10", ["variant"], E10["variant"])),
@@ -229,6 +250,8 @@ rule e10:
         out_dir=subpath(output.claims, parent=True),
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e10"),
     log:
         paths.log("e10"),
     shell:
@@ -242,44 +265,48 @@ rule t:
     output:
         claims=paths.claims("t"),
         metrics=paths.metrics("t"),
-        figures=[paths.experiment_file("t", f) for f in plan.figures(P, "t")],
+        figures=[report(paths.experiment_file("t", f), **T_REPORT) for f in plan.figures(P, "t")],
     params:
         name="t",
-        p=reads(*represent_keys("t", ["variant", "image_size", "images", "starts", "maps", "n_minus_m", "depths", "depth_n_minus_m", "activation", "steps", "c", "lr"], TCHECK["variant"]), "experiments.inversion.start_mean",
-                "experiments.inversion.start_sd", "experiments.inversion.reference_sd"),
+        p=reads(*represent_keys("t", ["variant", "image_size", "images", "starts", "maps", "n_minus_m", "depths",
+                                      "depth_n_minus_m", "activation", "start", "map", "steps", "c", "lr"],
+                                TCHECK["variant"]),
+                "experiments.inversion.start_mean", "experiments.inversion.reference_sd", *PREMISE_BAR),
         inputs=T_INPUTS,
         out_dir=subpath(output.claims, parent=True),
-    threads: P["threads"]
+    threads: 1  # t.run computes with one thread: its maps are small
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("t"),
     log:
         paths.log("t"),
     shell:
         EXPERIMENT_SHELL
 
 
-BENCH_INVERSION_FILES, BENCH_INVERSION_INPUTS = with_inputs(plan.bench_inversion_inputs(P))
+# The models E2, E5, E8c and E9 invert, untrained (their weights change no kernel or shape).
+BENCH_INVERSION_VARIANTS = list(dict.fromkeys([EXPERIMENTS[e]["variant"] for e in ("e2", "e5", "e8c")]
+                                              + list(EXPERIMENTS["e9"].values())))
 
 
 rule bench_inversion:
     input:
-        BENCH_INVERSION_FILES,
-        code=INVERT_CODE + code("cli/bench_inversion.py"),
+        data=sorted({paths.split(VARIANTS[v]["dataset"], "val") for v in BENCH_INVERSION_VARIANTS}),
+        code=INVERT_CODE + code("cli/bench_inversion.py", "benchmarks/inversion.py", "bench.py"),
     output:
         paths.bench("inversion"),
     params:
         name="bench_inversion",
-        p=reads(*TORCH, "seed", "seeds", "experiments.inversion", "experiments.e2.variant",
-                *variant_keys(E2["variant"], seeds=True)),
-        inputs=BENCH_INVERSION_INPUTS,
-    threads: P["threads"]
+        p=reads("threads", "seed", "experiments.inversion", "experiments.e2.variant", "experiments.e5.variant",
+                "experiments.e8c.variant", "experiments.e9", *variant_keys(*BENCH_INVERSION_VARIANTS, trained=False)),
+    threads: workflow.cores  # a benchmark has the machine to itself
     conda:
         "../envs/aecopy.yaml"
     log:
         paths.log("bench/inversion"),
     shell:
-        "python -m aecopy.cli.bench_inversion --rule={params.name} --params {params.p:q} --inputs {params.inputs:q} "
-        "--out {output} > {log} 2>&1"
+        "python -m aecopy.cli.bench_inversion --rule={params.name} --params {params.p:q} --out {output} > {log} 2>&1"
 
 
 for _rule in (rules.e2, rules.e4, rules.e5, rules.e8c, rules.e9_represent, rules.e10, rules.t):

@@ -12,7 +12,8 @@ E7_FILES, E7_INPUTS = with_inputs(plan.sample_inputs(P, "e7"))
 rule e3:
     input:
         E3_FILES,
-        code=SAMPLE_CODE + code("experiments/e3.py", "procedures/denoise.py", "baselines.py"),
+        code=SAMPLE_CODE + code("experiments/e3.py", "procedures/denoise.py", "procedures/batches.py", "baselines.py",
+                                "premise.py", "metrics.py"),
     output:
         claims=paths.claims("e3"),
         metrics=paths.metrics("e3"),
@@ -20,13 +21,15 @@ rule e3:
                  for f in plan.figures(P, "e3")],
     params:
         name="e3",
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e3", *variant_keys(*plan.e3_variants(P), seeds=True),
-                *claim_keys("e3")),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e3", *PREMISE_BAR,
+                *variant_keys(*plan.e3_variants(P), seeds=True), *claim_keys("e3")),
         inputs=E3_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e3"),
     log:
         paths.log("e3"),
     shell:
@@ -36,7 +39,8 @@ rule e3:
 rule e6:
     input:
         E6_FILES,
-        code=SAMPLE_CODE + code("experiments/e6.py", "procedures/walk.py"),
+        code=SAMPLE_CODE + code("experiments/e6.py", "procedures/walk.py", "procedures/batches.py", "premise.py",
+                                "metrics.py"),
     output:
         claims=paths.claims("e6"),
         metrics=paths.metrics("e6"),
@@ -44,12 +48,15 @@ rule e6:
                  for f in plan.figures(P, "e6")],
     params:
         name="e6",
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e6", *variant_keys(E6["variant"], seeds=True), *claim_keys("e6")),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e6", *PREMISE_BAR, *variant_keys(E6["variant"], seeds=True),
+                *claim_keys("e6")),
         inputs=E6_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e6"),
     log:
         paths.log("e6"),
     shell:
@@ -59,7 +66,7 @@ rule e6:
 rule e7:
     input:
         E7_FILES,
-        code=SAMPLE_CODE + code("experiments/e7.py", "procedures/generate.py"),
+        code=SAMPLE_CODE + code("experiments/e7.py", "procedures/generate.py", "premise.py", "metrics.py"),
     output:
         claims=paths.claims("e7"),
         metrics=paths.metrics("e7"),
@@ -67,12 +74,15 @@ rule e7:
                  for f in plan.figures(P, "e7")],
     params:
         name="e7",
-        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e7", *variant_keys(*E7["variants"], seeds=True), *claim_keys("e7")),
+        p=reads(*TORCH, "seed", "scale", "seeds", "experiments.e7", *PREMISE_BAR, *variant_keys(*E7["variants"], seeds=True),
+                *claim_keys("e7")),
         inputs=E7_INPUTS,
         out_dir=subpath(output.claims, parent=True),
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("e7"),
     log:
         paths.log("e7"),
     shell:

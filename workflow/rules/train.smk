@@ -13,12 +13,14 @@ rule train:
         directory(paths.run_dir("{variant}", "{seed}")),
     params:
         name="train",
-        p=lambda w: reads(*TORCH, *variant_keys(w.variant), "premise.images"),
+        p=lambda w: reads(*TORCH, *variant_keys(w.variant), "premise.images", *subset_keys(w.variant)),
         inputs=lambda w: plan.as_json(train_inputs(w)),
         launcher=LAUNCHER,
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("train/{variant}-seed{seed}"),
     log:
         paths.log("train/{variant}-seed{seed}"),
     resources:
@@ -40,13 +42,15 @@ rule bench_train:
     params:
         name="bench_train",
         p=reads("threads", "embedded", "cache_dir", *variant_keys(*BENCH_TRAIN_VARIANTS)),
-    threads: P["threads"]
+        variants=" ".join(BENCH_TRAIN_VARIANTS),
+    threads: workflow.cores  # a benchmark has the machine to itself
     conda:
         "../envs/aecopy.yaml"
     log:
         paths.log("bench/train"),
     shell:
-        "python -m aecopy.cli.bench_train --rule={params.name} --params {params.p:q} --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.bench_train --rule={params.name} --params {params.p:q} --variants {params.variants} "
+        "--out {output} > {log} 2>&1"
 
 
 BENCH_FILES.append(rules.bench_train.output[0])

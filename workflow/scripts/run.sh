@@ -3,6 +3,9 @@
 # One run at a time per project folder: a second one fails at once (workflow/scripts/lock.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# OpenMP threads that wait for a busy core spin by default, which stalls two-thread work 5–50× on a shared
+# machine; passive waiting yields the core instead.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 source workflow/scripts/lock.sh
 take_project_lock
 bash workflow/scripts/setup.sh

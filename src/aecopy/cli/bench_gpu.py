@@ -1,8 +1,8 @@
-"""GPU throughput of the paper-scale `unet` on LSUN-sized 64² random data (a prepared device check).
+"""GPU readiness check (aecopy.benchmarks.gpu): the paper-scale `unet` of params.yaml on 64² images, one GPU.
 
-fp32 eager vs bf16 autocast + channels_last (+ torch.compile when it works); achieved FLOP/s against a
-bf16 matmul measured in the same run; the projected time of one epoch over 126,227 images.
-Run: python -m aecopy.cli.bench_gpu --out bench_gpu.json  (add --device cpu --base 4 --batch 4 --steps 2 --no-compile for a smoke run).
+Run on a GPU machine (a few minutes; never part of the pipeline or the tests):
+    python -m aecopy.cli.bench_gpu --out bench_gpu.json
+CPU smoke run: --device cpu --base 4 --levels 1 --batch 2 --steps 1 --rounds 1 --peak-n 64 --no-compile
 """
 from __future__ import annotations
 
@@ -10,20 +10,35 @@ import argparse
 
 import torch
 
+from .. import config
 from ..benchmarks.gpu import run
 from ..io import write_json
 
 
+def paper_unet(path: str = "params.yaml") -> dict:
+    """The `unet` variant of the paper scale (model, image size, kwargs, batch size, epochs, lr)."""
+    return config.resolve({**config.load_raw(path), "scale": "paper"})["variants"]["unet"]
+
+
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True)
     p.add_argument("--device", default="cuda")
-    p.add_argument("--base", type=int, default=64)
-    p.add_argument("--batch", type=int, default=16, help="the author's batch for LSUN churches")
-    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--base", type=int, help="override the U-Net's base width (smoke runs)")
+    p.add_argument("--levels", type=int, help="override the U-Net's levels (smoke runs)")
+    p.add_argument("--batch", type=int, help="override the batch size (paper: the variant's)")
+    p.add_argument("--steps", type=int, default=30, help="steps per configuration and round")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--peak-n", type=int, default=8192, help="matmul size of the peak measurement")
     p.add_argument("--no-compile", action="store_true", help="skip the torch.compile configuration")
     args = p.parse_args(argv)
-    write_json(args.out, run(torch.device(args.device), args.base, args.batch, args.steps, not args.no_compile))
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit("error: no CUDA device here: this check measures a GPU (for a CPU smoke run add --device cpu "
+                         "and tiny sizes; its numbers say nothing about a GPU)")
+    cfg = paper_unet()
+    kwargs = {**cfg["kwargs"], **{k: v for k, v in (("base", args.base), ("levels", args.levels)) if v is not None}}
+    cfg = {**cfg, "kwargs": kwargs, "train": {**cfg["train"], "batch_size": args.batch or cfg["train"]["batch_size"]}}
+    write_json(args.out, run(cfg, torch.device(args.device), args.steps, args.rounds, not args.no_compile, args.peak_n))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 (aecopy.benchmarks.train)."""
 from __future__ import annotations
 
+from ..bench import MachineLoad
 from ..benchmarks.train import run
 from ..io import write_json
 from .common import guarded, parser, setup
@@ -11,14 +12,16 @@ from .common import guarded, parser, setup
 def main(argv=None) -> None:
     p = parser(__doc__)
     p.add_argument("--out", required=True)
-    p.add_argument("--variants", nargs="+", default=["fc", "unet", "attn_unet"])
+    p.add_argument("--variants", nargs="+", required=True)
     p.add_argument("--images", type=int, default=512)
     p.add_argument("--steps", type=int, default=12)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--photo-steps", type=int, default=2, help="batches per round on the photograph path")
     args = p.parse_args(argv)
     params = setup(args)
-    write_json(args.out, run(params, args.variants, args.images, args.steps, args.rounds, args.photo_steps))
+    with MachineLoad() as load:
+        result = run(params, args.variants, args.images, args.steps, args.rounds, args.photo_steps)
+    write_json(args.out, {**result, "machine": load.result})
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ import importlib
 from ..inputs import Inputs
 from .common import guarded, parser, setup, write_results
 
-EXPERIMENTS = ("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8c", "e9_represent", "e10", "t")
+EXPERIMENTS = ("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8c", "e9_represent", "e10", "t", "beyond_baselines",
+               "g_disjoint", "g_size", "m_attractor")
 
 
 @guarded

@@ -2,6 +2,8 @@
 evaluation set (experiments.invert), written to one file."""
 from __future__ import annotations
 
+import torch
+
 from ..experiments.invert import run
 from ..inputs import Inputs
 from ..io import save_torch
@@ -23,7 +25,9 @@ def main(argv=None) -> None:
     p.add_argument("--inputs", required=True, help="JSON description of the input files (aecopy.plan)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    params = setup(args)
+    params = setup(args, torch_threads=False)
+    torch.set_num_threads(params["experiments"]["inversion"]["threads"])  # the rule's threads
+    torch.use_deterministic_algorithms(True, warn_only=True)
     result = run(params, Inputs.from_json(args.inputs, params), args.variant, args.seed, args.state, args.bn,
                  args.kind, args.weights, device(params))
     save_torch(args.out, result)

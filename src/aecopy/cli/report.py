@@ -32,8 +32,10 @@ def main(argv=None) -> None:
     params = setup(args, torch_threads=False)
     claims = read_json(args.claims)
     title = f"Autoencoders: Learning by Copying — reproduction report ({params['scale']} scale)"
-    sections = ([read_json(path) for path in args.sections] + [controls_section(read_json(args.controls))]
-                + [environment_section()])
+    given = [read_json(path) for path in args.sections]
+    appendix = [sec for sec in given if sec["id"] == "profile"]  # where the run's time went: last, before the environment
+    sections = ([sec for sec in given if sec["id"] != "profile"] + [controls_section(read_json(args.controls))]
+                + appendix + [environment_section()])
     write_text(args.out, render(claims, Path(args.claims).parent, title, INTRO, SECTIONS, sections))
     print(Path(args.out).resolve())
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from .. import paths
+from ..datasets import training_subset
 from ..inputs import Inputs
 from ..plan import spread_indices
 from ..train import code_key, make_spec, publish, run_key, train
@@ -29,6 +30,10 @@ def main(argv=None) -> None:
     work_dir = Path(args.work_dir or paths.resume_dir(args.variant, args.seed, f"{run_key(spec)}-{code_key()}"))
     images = inputs.split(cfg["dataset"], "train")
     labels = inputs.labels(cfg["dataset"], "train") if cfg["model"] == "vit" else None
+    subset = cfg["train"].get("subset")
+    if subset:  # a part of the training photographs, or fewer images (aecopy.datasets.training_subset)
+        keep = training_subset(inputs.labels(cfg["dataset"], "train"), params["seed"], **subset)
+        images, labels = images[keep], (labels[keep] if labels is not None else None)
     val = inputs.split(cfg["dataset"], "val")
     val_images = val[spread_indices(val.shape[0], params["premise"]["images"])]
     val_labels = inputs.labels(cfg["dataset"], "val")[spread_indices(val.shape[0], params["premise"]["images"])] \

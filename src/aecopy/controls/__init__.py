@@ -19,10 +19,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import torch
+
 from ..claim_ids import base_id
 
 POSITIVE, NEGATIVE, GUARDED = "reproduced", "not reproduced", "inconclusive"
-MODULES = ("premise", "e1", "e3", "represent", "t", "e6", "e7", "beyond")
+MODULES = ("premise", "e1", "e3", "represent", "t", "e6", "e7", "beyond", "baselines", "generalisation")
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def missing(claim_ids, scenarios: list[Scenario] | None = None) -> list[str]:
 def control_params(params: dict, sc: Scenario) -> dict:
     """The params a scenario runs with: the real ones (rules, thresholds, guards), sizes made small by
     the scenario's experiment module (`shrink(params)` there), then the scenario's own adjustments."""
-    p = copy.deepcopy(_plain(params))
+    p = copy.deepcopy(plain(params))
     module = importlib.import_module(f"{__name__}.{_module_of(sc.experiment)}")
     if hasattr(module, "shrink"):
         module.shrink(p)
@@ -92,25 +94,36 @@ def control_params(params: dict, sc: Scenario) -> dict:
 def _module_of(experiment: str) -> str:
     if experiment in ("e2", "e4", "e5", "e8c", "e9_represent", "e10"):
         return "represent"
+    if experiment == "beyond_baselines":
+        return "baselines"
+    if experiment in ("g_disjoint", "g_size", "m_attractor"):
+        return "generalisation"
     return experiment
 
 
-def _plain(params) -> dict:
-    """A plain dict copy of params (a `Params` view or a dict)."""
+def plain(params):
+    """A plain copy of params (a `Params` view, a dict, or a value)."""
     if isinstance(params, dict):
         return params
-    return {k: _plain(params[k]) if hasattr(params[k], "keys") else params[k] for k in params}
+    if not hasattr(params, "keys"):
+        return params
+    return {k: plain(params[k]) for k in params}
 
 
 def run_scenario(sc: Scenario, params: dict) -> list[dict]:
     """Run one scenario; one record per claim it names: the verdict expected and got, the value."""
     p = control_params(params, sc)
     t0 = time.perf_counter()
-    if sc.experiment == "premise":
-        claims = sc.build(p)
-    else:
-        run = importlib.import_module(f"aecopy.experiments.{sc.experiment}").run
-        claims, _, _ = run(p, sc.build(p))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # constructed models on a few small images: a second thread only adds waiting
+    try:
+        if sc.experiment == "premise":
+            claims = sc.build(p)
+        else:
+            run = importlib.import_module(f"aecopy.experiments.{sc.experiment}").run
+            claims, _, _ = run(p, sc.build(p))
+    finally:
+        torch.set_num_threads(threads)
     seconds = time.perf_counter() - t0
     by_id = {base_id(c["id"]): c for c in claims}
     records = []

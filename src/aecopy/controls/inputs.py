@@ -21,9 +21,11 @@ class ControlInputs:
     format of `experiments.invert.run`."""
 
     def __init__(self, params: dict, models: ModelFactory | None = None, untrained: ModelFactory | None = None,
-                 inversions: list[dict] | None = None, n_train: int = 64, n_val: int = 32, seed: int = 0):
+                 inversions: list[dict] | None = None, n_train: int = 64, n_val: int = 32, seed: int = 0,
+                 images_seen: Callable[[str, int, int], "int | None"] | None = None):
         self.params = params
         self._models, self._untrained = models, untrained
+        self._images_seen = images_seen  # (variant, seed, epoch) -> the checkpoint's training images, or None
         self._inversions = inversions or []
         self._n_train, self._n_val, self._seed = n_train, n_val, seed
         self._splits: dict = {}
@@ -52,7 +54,8 @@ class ControlInputs:
         saved = self.params["variants"][variant]["train"]["save_epochs"]
         epoch = max(saved) if epoch is None else epoch
         model = self._models(variant, seed, epoch).to(device)
-        return model, {"epoch": epoch, "images_seen": None, "spec": {"variant": variant, "seed": seed}}
+        seen = self._images_seen(variant, seed, epoch) if self._images_seen else None
+        return model, {"epoch": epoch, "images_seen": seen, "spec": {"variant": variant, "seed": seed}}
 
     def untrained(self, variant: str, seed: int, device="cpu") -> torch.nn.Module:
         return self._untrained(variant, seed, None).to(device)

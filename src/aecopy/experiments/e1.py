@@ -32,6 +32,13 @@ def evaluate(model, x: torch.Tensor, alpha: float, batch_size: int, composition:
     return res
 
 
+def compositions(model) -> tuple[str, ...]:
+    """The batch compositions a model can be run in: a train-mode BatchNorm1d (fc's) has no statistics for a
+    batch of one image, so `single` is left out for it."""
+    one_d = any(isinstance(m, torch.nn.BatchNorm1d) for m in model.modules())
+    return tuple(c for c in COMPOSITIONS if not (one_d and c == "single"))
+
+
 def run(params, inputs):
     """Claims E1 and E1-identity on every evaluation set, from every training seed of the FC autoencoder;
     judged on random batches at the training batch size, with the other compositions beside."""
@@ -45,14 +52,14 @@ def run(params, inputs):
     sets = {name: to_input(imgs, cfg["image_size"], "cpu")
             for name, imgs in inputs.evaluation_sets(cfg["dataset"], exp["max_images"]).items()}
 
-    results = {name: {c: {"r": [], "moved": []} for c in COMPOSITIONS} for name in sets}
+    results = {name: {c: {"r": [], "moved": []} for c in COMPOSITIONS} for name in sets}  # emptied ones dropped
     examples, quality = {}, {}
     for seed in seeds:
         model, ckpt = inputs.model(vname, seed, device=dev)
         quality[f"{vname} seed {seed}"] = inputs.premise(vname, seed)
         log(f"{vname} seed {seed}: epoch {ckpt['epoch']}, copy quality {quality[f'{vname} seed {seed}']}")
         for name, x in sets.items():
-            for comp in COMPOSITIONS:
+            for comp in compositions(model):
                 res = evaluate(model, x, exp["alpha"], bs, comp, params["seed"], dev)
                 results[name][comp]["r"].append(res["r"])
                 results[name][comp]["moved"].append(res["moved"])
@@ -61,6 +68,7 @@ def run(params, inputs):
 
     claims, metrics = [], {}
     for name, by_comp in results.items():
+        by_comp = {c: v for c, v in by_comp.items() if v["r"]}
         groups = np.concatenate([np.full(len(a), s) for s, a in zip(seeds, by_comp["random"]["r"])])
         stats = {c: {k: mean_ci(np.concatenate(v[k]), groups, seed=params["seed"]) for k in ("r", "moved")}
                  for c, v in by_comp.items()}
@@ -92,7 +100,7 @@ def run(params, inputs):
             add_sensitivity(claim, rule, {c: s[key] for c, s in stats.items()}, bs)
             claims.append(premise.guard(claim, quality, params["premise"]))
         log(f"E1 {name}: r = {stats['random']['r']['value']:.3f}, moved = {stats['random']['moved']['value']:.3f} "
-            f"(photo batches: r = {stats['photo']['r']['value']:.3f}; single: {stats['single']['r']['value']:.3f})")
+            + "".join(f"; {c} batches: r = {v['r']['value']:.3f}" for c, v in stats.items() if c != "random"))
 
     loss = {f"seed {s}": inputs.loss_epochs(vname, s) for s in seeds}
     figs.add("loss.png", figures.curves, {k: (v["epoch"].to_numpy(), v["loss"].to_numpy()) for k, v in loss.items()},

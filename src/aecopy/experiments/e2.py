@@ -6,16 +6,18 @@ import numpy as np
 from ..inputs import claim_suffix
 from ..plan import figure_name
 from ..report import figures
-from .represent import opening, find, per_image, groups_of, first, common_seeds, set_names, converged, judged, brief, fields, convergence_series, figure
+from .represent import (brief, common_seeds, convergence_figure, converged, fields, figure, find, first, groups_of,
+                        guarded, judged, opening, per_image, set_names)
 
 
 def run(params, inputs):
     runs, drawn, exp, tol = opening(params, inputs, "e2")
     v = exp["variant"]
     dataset = params["variants"][v]["dataset"]
+    modes = {bn: (find(runs, v, "trained", bn), find(runs, v, "untrained", bn)) for bn in ("train", "eval")}
     claims, metrics = [], {}
     for bn, rule_id in (("train", "E2"), ("eval", "E2-eval")):
-        tr, un = find(runs, v, "trained", bn), find(runs, v, "untrained", bn)
+        tr, un = modes[bn]
         seeds = common_seeds(tr, un)
         suffix = "" if bn == "train" else "_eval"
         for name in set_names(tr):
@@ -35,18 +37,17 @@ def run(params, inputs):
                            "lacks."),
                     figure(drawn, hist, "Per-image noise measure of a, log10; 0 = as rough as the input.")]
             if bn == "train" and not name.startswith("eval:"):
-                drawn.add("convergence.png", figures.curves,
-                          convergence_series({"untrained": un, "trained": tr}, name, "output"), "step",
-                          "Σ|f(a) − f(x)| / start value", title=f"E2 {v}: inversion loss", logy=True)
-                figs.append(figure(drawn, "convergence.png", "Inversion loss against the step (median over images, "
-                                   "relative to the start). A curve still falling at the end has not converged."))
+                curves = {f"{state}, BatchNorm {mode} mode": (by_seed, "output")
+                          for mode, pair in modes.items() for state, by_seed in zip(("trained", "untrained"), pair)}
+                figs.append(convergence_figure(drawn, curves, name, tol, f"E2 {v}: inversion convergence"))
             details = {"trained": brief(tr, name, "output", seeds, tol),
                        "untrained": brief(un, name, "output", seeds, tol), "bn_mode": bn}
-            claims.append(judged(
+            claim = judged(
                 f"{rule_id}{claim_suffix(name)}", "Training removes noise from the output layer's input "
                 f"representation (trained vs untrained {v}, BatchNorm {bn} mode)",
                 "geometric mean over images of noise(a_untrained)/noise(a_trained)", noise_u / noise_t,
                 groups_of(tr, name, seeds), ok, rule_id, params,
-                **fields(params, "E2", name, dataset, seeds, "landscape representations", figs, details)))
+                **fields(params, "E2", name, dataset, seeds, "landscape representations", figs, details))
+            claims.append(guarded(claim, params, (tr, seeds)))
             metrics[f"{bn}/{name}"] = details
     return claims, metrics, drawn

@@ -7,13 +7,15 @@ import time
 import torch
 import torch.nn.functional as F
 
+from ..cli.common import log
 from ..inputs import Inputs
 from ..models.vit import vit_b_32_from_state_dict
+from ..plan import VIT_B_32
+from ..procedures.batches import run_composed
 from ..procedures.inversion import aligned_error, inversion_mode, invert_layer
 from ..procedures.noise import corrupt
 from ..train import to_input
-from ..plan import VIT_B_32
-from ..cli.common import log
+
 SETTINGS = ("steps", "c", "lr", "start_mean", "start_sd", "reference_sd", "record_every")
 
 
@@ -51,14 +53,15 @@ def prepare(images_u8: torch.Tensor, image_size: int, dev) -> torch.Tensor:
 
 
 @torch.no_grad()
-def reconstruct(model, x: torch.Tensor, eval_mode: bool) -> torch.Tensor:
-    """O(x) as the model is used (E1, E3): the images as one batch, train-mode BatchNorm with batch
-    statistics (or eval mode). BatchNorm's running statistics are restored afterwards."""
+def reconstruct(model, x: torch.Tensor, eval_mode: bool, batch_size: int, seed: int) -> torch.Tensor:
+    """O(x) (N, C, H, W) as the model is used (E1, E3, the premise): random batches at the training batch
+    size (`procedures.batches`), train-mode BatchNorm with batch statistics (or eval mode). BatchNorm's
+    running statistics are restored afterwards."""
     buffers = {k: v.clone() for k, v in model.named_buffers()}
     was_training = model.training
     model.train(not eval_mode)
     try:
-        return model(x)  # (B, C, H, W)
+        return run_composed(model, x, batch_size, "random", torch.Generator().manual_seed(seed), x.device)
     finally:
         model.train(was_training)
         for k, v in model.named_buffers():
@@ -66,20 +69,21 @@ def reconstruct(model, x: torch.Tensor, eval_mode: bool) -> torch.Tensor:
 
 
 def invert_set(model, x: torch.Tensor, layers: list[str], settings: dict, eval_mode: bool, seed: int,
-               noisy_alpha: float | None = None) -> dict:
+               noisy_alpha: float | None = None, train_batch_size: int | None = None) -> dict:
     """Invert every layer for the images x (B, C, H, W), `batch_size` images at a time.
 
     With `noisy_alpha` the inverted input is x̂ = α·x + (1−α)·n (E4); the clean x is kept beside it.
     Starts and reference noise come from generators seeded by `seed` alone, so a trained and an
     untrained model (and every training seed) see the same starts: their comparison is paired.
-    Autoencoders also get their reconstruction O(input) as the model is used (`reconstruct`) and the
-    error of the function that is inverted (per-image BatchNorm statistics), recon_single_aligned.
+    Autoencoders also get their reconstruction O(input) as the model is used (`reconstruct`, random
+    batches at `train_batch_size`) and the error of the function that is inverted (per-image BatchNorm
+    statistics), recon_single_aligned.
     """
     x_in = x if noisy_alpha is None else corrupt(x, noisy_alpha, torch.Generator().manual_seed(seed + 500))
     out: dict = {"x": x.cpu(), "input": x_in.cpu(), "layers": {}}
     bs = settings["batch_size"]
     if getattr(model, "task", "autoencode") == "autoencode":
-        recon = reconstruct(model, x_in, eval_mode)
+        recon = reconstruct(model, x_in, eval_mode, train_batch_size or bs, seed + 700)
         out["recon"] = recon.cpu()
         out["recon_error"] = ((recon - x_in).flatten(1).norm(dim=1) / x_in.flatten(1).norm(dim=1)).cpu()
         out["recon_aligned"] = aligned_error(recon, x_in).cpu()
@@ -100,23 +104,29 @@ def invert_set(model, x: torch.Tensor, layers: list[str], settings: dict, eval_m
 
 def run(params, inputs: Inputs, variant: str, seed: int, state: str, bn: str, kind: str, weights=None,
         dev="cpu") -> dict:
-    """Invert every layer of the model for every evaluation set; the result as cli.invert saves it."""
+    """Invert every layer of the model for every evaluation set; the result as cli.invert saves it.
+
+    A trained autoencoder's file also holds its copy quality on clean validation images (`premise`, from
+    its run's validation curve), so the experiments can guard their claims with it; None otherwise."""
     settings = settings_for(params["experiments"]["inversion"], variant)
     model, size, dataset, layers = subject(params, inputs, variant, seed, state, weights, dev)
     alpha = params["experiments"]["e4"]["alpha"] if kind == "noisy" else None
     sets = inputs.evaluation_sets(dataset, settings["max_images"])
+    premise = inputs.premise(variant, seed) if state == "trained" and variant != VIT_B_32 else None
+    train_bs = params["variants"][variant]["train"]["batch_size"] if variant != VIT_B_32 else None
     t0 = time.perf_counter()
-    result = {"variant": variant, "seed": seed, "state": state, "bn": bn, "kind": kind,
+    result = {"variant": variant, "seed": seed, "state": state, "bn": bn, "kind": kind, "premise": premise,
               "alpha": alpha, "layers": layers, "settings": settings, "sets": {}}
     for k, (name, imgs) in enumerate(sets.items()):
         start_seed = params["seed"] * 7919 + 1000 * k
         result["sets"][name] = invert_set(model, prepare(imgs, size, dev), layers, settings, bn == "eval",
-                                          start_seed, alpha)
+                                          start_seed, alpha, train_bs)
         for layer, res in result["sets"][name]["layers"].items():
             log(f"{variant} seed {seed} {state} bn={bn} {kind} {name} {layer}: medians "
-                f"fit {res['fit'].median():.3f}, fit/reference {res['fit_ref'].median():.2f}, gap "
-                f"{res['gap'].median():.3f}; means rel error {res['rel_error'].mean():.3f}, aligned error "
-                f"{res['aligned_error'].mean():.3f}, noise {res['noise'].mean():.2f}")
+                f"fit/start noise {res['fit_start'].median():.3f} (control {res['control_start'].median():.2f}), "
+                f"fit {res['fit'].median():.3f}, gap {res['gap'].median():.3f}; means rel error "
+                f"{res['rel_error'].mean():.3f}, aligned error {res['aligned_error'].mean():.3f}, "
+                f"noise {res['noise'].mean():.2f}")
     result["seconds"] = time.perf_counter() - t0
     log(f"{len(sets)} set(s) in {result['seconds']:.1f} s")
     return result

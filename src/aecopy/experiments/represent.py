@@ -6,12 +6,14 @@ measured after the best brightness/contrast match (`inversion.aligned_error`) an
 images (`inversion.noise_measure`), because train-mode BatchNorm leaves a representation's brightness and
 contrast undetermined; the raw ‖a − x‖/‖x‖ is reported beside them.
 
-A claim counts only images whose inversions converged for every model involved:
-‖f(a) − f(x)‖ ≤ `fit_tolerance`·‖f(x + ε) − f(x)‖, ε ~ N(0,1)/18, i.e. f(a) is as close to f(x) as the
-author's reference perturbation gets (a fit relative to ‖f(x)‖ can look small for a layer that barely
-responds to its input, or to the noise a representation keeps). When fewer than `min_converged` of the
-images qualify, the comparison is confounded by the optimisation and the verdict is "inconclusive"
-whatever the numbers.
+A claim counts only images whose inversions converged for every model involved: the start's noise is
+gone from f(a), Σ|f(a) − f(x)| ≤ `fit_tolerance`·Σ|f(x + η) − f(x)|, η ~ N(0, start_sd²) (the whole
+start noise), while x plus the whole start noise, the control, fails the same test
+(`inversion.converged`). When fewer than `min_converged` of the images qualify, the comparison is
+confounded by the optimisation and the verdict is "inconclusive" whatever the numbers. So it is with
+fewer than `min_images` images per training seed or `min_seeds` seeds, and (`premise.guard`) when a
+trained autoencoder a claim is about does not copy its clean inputs to the premise's bar (its quality is
+stored in its inversion file).
 """
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ import math
 import numpy as np
 import torch
 
+from .. import premise
 from ..claims import make_claim, mark_confounded
 from ..inputs import set_label
 from ..metrics import mean_ci
+from ..procedures import inversion
 from ..report import figures
 
 N_SHOW = 8  # images per figure row
@@ -95,13 +99,22 @@ def geo(values: np.ndarray) -> float:
 
 
 def converged(by_seed: dict[int, dict], set_name: str, layer: str, seeds: list[int], tol: float) -> np.ndarray:
-    """Per image: ‖f(a) − f(x)‖ ≤ tol·‖f(x + ε) − f(x)‖."""
-    return per_image(by_seed, set_name, layer, "fit_ref", seeds) <= tol
+    """Per image: the start noise is gone from f(a) and the control (x plus the whole start noise) is not
+    taken for converged (`inversion.converged`)."""
+    return inversion.converged(per_image(by_seed, set_name, layer, "fit_start", seeds),
+                               per_image(by_seed, set_name, layer, "control_start", seeds), tol)
+
+
+def convergence_rule(inv: dict) -> str:
+    return (f"fewer than {inv['min_converged']:.0%} of the images have every inversion converged (Σ|f(a)−f(x)| ≤ "
+            f"{inv['fit_tolerance']:g}·Σ|f(x+η)−f(x)|, η the whole start noise N(0, {inv['start_sd']:g}²), which "
+            "x + η' itself must fail)")
 
 
 def judged(claim_id: str, claim: str, metric: str, values: np.ndarray, groups: np.ndarray, ok: np.ndarray,
            rule_id: str, params: dict, how: str = "geo", **extra) -> dict:
-    """A claim over the images whose inversions converged (`ok`), inconclusive when too few did."""
+    """A claim over the images whose inversions converged (`ok`); inconclusive when too few did, or with
+    fewer than `min_images` images per group (training seed) or `min_seeds` groups."""
     inv = params["experiments"]["inversion"]
     frac = float(ok.mean())
     enough = frac >= inv["min_converged"] and ok.sum() >= 2
@@ -109,8 +122,25 @@ def judged(claim_id: str, claim: str, metric: str, values: np.ndarray, groups: n
     stats = summarise(values[use], groups[use], how, params["seed"])
     c = make_claim(claim_id, claim, metric, stats, params["claims"][rule_id], params["scale"], **extra)
     c["converged_fraction"] = frac
-    return mark_confounded(c, f"fewer than {inv['min_converged']:.0%} of the images have every inversion converged "
-                           f"(‖f(a)−f(x)‖ ≤ {inv['fit_tolerance']:g}·‖f(x+ε)−f(x)‖, ε ~ N(0,1)/18)", not enough)
+    mark_confounded(c, convergence_rule(inv), not enough, reason="inversions did not converge")
+    _, per_group = np.unique(groups, return_counts=True)
+    c["sample"] = {"groups": int(per_group.size), "images_per_group": int(per_group.min())}
+    small = per_group.size < inv["min_seeds"] or per_group.min() < inv["min_images"]
+    return mark_confounded(c, f"fewer than {inv['min_images']} images per training seed or {inv['min_seeds']} "
+                           "seeds", small, reason="too few images or seeds")
+
+
+def qualities(by_seed: dict[int, dict], seeds: list[int]) -> dict[str, dict | None]:
+    """{"<variant> seed <s>": copy quality} of trained runs (None for untrained models and classifiers)."""
+    return {f"{r['variant']} seed {s}": r.get("premise") for s, r in ((s, by_seed[s]) for s in seeds)}
+
+
+def guarded(claim: dict, params: dict, *conditions: tuple[dict[int, dict], list[int]]) -> dict:
+    """`premise.guard` of a claim about the trained autoencoders of (runs, seeds) `conditions`."""
+    found: dict = {}
+    for by_seed, seeds in conditions:
+        found.update(qualities(by_seed, seeds))
+    return premise.guard(claim, found, params["premise"])
 
 
 def brief(by_seed: dict[int, dict], set_name: str, layer: str, seeds: list[int], tol: float) -> dict:
@@ -118,13 +148,16 @@ def brief(by_seed: dict[int, dict], set_name: str, layer: str, seeds: list[int],
     def get(key):
         return per_image(by_seed, set_name, layer, key, seeds)
 
-    fit, gap, fit_ref = get("fit"), get("gap"), get("fit_ref")
+    fit, gap, fit_ref, fit_start, control = get("fit"), get("gap"), get("fit_ref"), get("fit_start"), get("control_start")
     return {"rel_error": float(get("rel_error").mean()), "aligned_error": float(get("aligned_error").mean()),
             "ref_aligned": float(get("ref_aligned").mean()), "noise_geo": geo(get("noise")),
             "noise_raw_geo": geo(get("noise_raw")), "fit_median": float(np.median(fit)),
             "gap_median": float(np.median(gap)), "fit_ref_median": float(np.median(fit_ref)),
-            "converged_fraction": float((fit_ref <= tol).mean()),
-            "reference_rel": float(get("reference_rel").mean()), "images": int(fit.size), "seeds": seeds}
+            "fit_start_median": float(np.median(fit_start)), "fit_start_max": float(fit_start.max()),
+            "control_start_min": float(control.min()),
+            "converged_fraction": float(inversion.converged(fit_start, control, tol).mean()),
+            "reference_rel": float(get("reference_rel").mean()), "images": int(fit.size), "seeds": seeds,
+            "premise": {k: v for k, v in qualities(by_seed, seeds).items() if v is not None}}
 
 
 def fields(params: dict, exp: str, set_name: str, dataset: str, seeds: list[int], paper_figure: str,
@@ -134,14 +167,27 @@ def fields(params: dict, exp: str, set_name: str, dataset: str, seeds: list[int]
                 figures=figs, details=details)
 
 
-def convergence_series(curves: dict[str, dict[int, dict]], set_name: str, layer: str) -> dict:
-    """Median over images of Σ|f(a) − f(x)| relative to its start value, against the step."""
+def convergence_series(curves: dict[str, tuple[dict[int, dict], str]], set_name: str, tol: float) -> dict:
+    """{label: (steps, median over images and seeds of fit_start = Σ|f(a) − f(x)| / Σ|f(x + η) − f(x)|)}
+    for {label: (runs, layer)}, with the tolerance as a flat line."""
     series = {}
-    for label, by_seed in curves.items():
-        run = by_seed[min(by_seed)]["sets"][set_name]["layers"][layer]
-        loss = run["loss"].double()
-        series[label] = (run["record_steps"].numpy(), (loss / loss[0]).median(1).values.numpy())
+    for label, (by_seed, layer) in curves.items():
+        runs = [by_seed[s]["sets"][set_name]["layers"][layer] for s in sorted(by_seed)]
+        ratio = torch.cat([r["loss"].double() / r["start_reference"].double() for r in runs], dim=1)  # (R, N)
+        steps = runs[0]["record_steps"].numpy()
+        series[label] = (steps, ratio.median(1).values.numpy())
+    series[f"tolerance {tol:g}"] = (steps, np.full(len(steps), tol))
     return series
+
+
+def convergence_figure(drawn: figures.Figures, curves: dict, set_name: str, tol: float, title: str,
+                       name: str = "convergence.png") -> dict:
+    """Draw the convergence curves of `curves` ({label: (runs, layer)}) and return the figure entry."""
+    drawn.add(name, figures.curves, convergence_series(curves, set_name, tol), "step",
+              "Σ|f(a) − f(x)| / Σ|f(x + η) − f(x)|", title=title, logy=True)
+    return figure(drawn, name, "Convergence: the inversion's output distance to f(x) relative to what the whole "
+                  "start noise η does to f (median over images and seeds) against the step. An inversion counts "
+                  "as converged below the tolerance line; x plus the whole start noise sits near 1.")
 
 
 def figure(drawn: figures.Figures, name: str, caption: str) -> dict:

@@ -11,6 +11,7 @@ from typing import Callable
 from torch import nn
 
 from .attention import AttentionAutoEncoder
+from .baselines import DDPMUNet, DenoisingUNet, VAEUNet
 from .fc import FCAutoEncoder
 from .unet import AttnUNet, UNet
 from .vit import ViT
@@ -29,6 +30,10 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "dot_attn": partial(AttentionAutoEncoder, attention="dot"),
     "attn_only": partial(AttentionAutoEncoder, attention="dot", convs=False),
     "vit": ViT,
+    # baselines beyond the post: the post's U-Net as a DDPM noise predictor, a VAE, a trained denoiser
+    "ddpm_unet": DDPMUNet,
+    "vae_unet": VAEUNet,
+    "dae_unet": DenoisingUNet,
 }
 
 def build_model(name: str, image_size: int, **kwargs) -> nn.Module:

@@ -35,6 +35,8 @@ class ViT(AutoEncoder):
     embedding → blocks.0 … blocks.{depth-1} → LayerNorm → head on the class token.
 
     encode(x) = token sequence after the last block, (B, 1 + (H/p)·(W/p), dim); decode(h) = logits.
+    With channels·patch_size² > dim the patch embedding is non-invertible, as vit_b_32's (3·32² = 3,072 → 768):
+    block 1 then cannot see most of a patch (E10).
     """
 
     task = "classify"

@@ -10,6 +10,13 @@ separate runs from the same starts. Train-mode BatchNorm would break that (its s
 batch), so during inversion every BatchNorm in train mode normalises each image with that image's own
 statistics — exactly what train-mode BatchNorm computes for a batch of one (`per_image_batchnorm`).
 Running statistics are never updated. `eval_mode=True` uses the stored running statistics instead.
+
+Convergence: the start carries noise of sd start_sd. An inversion has converged when that noise no
+longer shows in f: Σ|f(a) − f(x)| is at most a tolerance times Σ|f(x + η) − f(x)|, η ~ N(0, start_sd²)
+(`fit_start`, the L1 distance the loss descends, relative to what the whole start noise does to f). A
+second draw η' gives the control `control_start`, a representation equal to x plus the whole start
+noise: near 1 by construction, so a tolerance well below 1 separates it from a converged inversion
+(`converged` requires both, image by image).
 (In float32 the sign of the L1 gradient can flip on rounding differences between batched and single
 kernels, after which the trajectories part; in float64 they agree to rounding error. A stochastic
 model's fixed noise, see `inversion_mode`, is drawn per batch, so there batching changes which draw an
@@ -160,6 +167,29 @@ def aligned_error(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return (xc - k * ac).norm(dim=1) / xc.norm(dim=1).clamp_min(1e-12)
 
 
+def aligned_residual(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """k·a + b − x per image (B, C, H, W) with the gain k and per-channel offsets b of `aligned_error`:
+    what of a is not x after the best brightness/contrast match (T's representation noise)."""
+    ac, xc = _centre(a), _centre(x)
+    k = (ac * xc).flatten(1).sum(1) / (ac * ac).flatten(1).sum(1).clamp_min(1e-12)  # (B,)
+    return k[:, None, None, None] * ac - xc
+
+
+NSR_CEILING = 1e3  # a representation with no positive component along x counts as 60 dB of noise over signal
+
+
+def noise_to_signal(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """‖y − β·x‖ / ‖β·x‖ per image (B,) after removing each channel's mean from y and x, β the least-squares
+    gain of x in y: the distance to x once y is scaled so that its clean-image component is x itself.
+    Blind to brightness and contrast like `aligned_error`, but unbounded: x gives 0, x plus noise of the
+    image's own size gives ≈ 1, more noise more (capped at NSR_CEILING when β ≤ 0, no signal left)."""
+    yc, xc = _centre(y).flatten(1), _centre(x).flatten(1)  # (B, D)
+    beta = (yc * xc).sum(1) / (xc * xc).sum(1).clamp_min(1e-12)
+    residual = (yc - beta[:, None] * xc).norm(dim=1)
+    nsr = residual / (beta * xc.norm(dim=1)).clamp_min(1e-30)
+    return torch.where(beta > 0, nsr.clamp_max(NSR_CEILING), torch.full_like(nsr, NSR_CEILING))
+
+
 def standardised(x: torch.Tensor) -> torch.Tensor:
     """Per image: channel means removed, then divided by the overall sd (brightness and contrast removed)."""
     xc = _centre(x)
@@ -172,9 +202,20 @@ def noise_measure(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return hf_ratio(standardised(a), standardised(x))
 
 
+def _l1_norm(t: torch.Tensor) -> torch.Tensor:
+    return t.abs().flatten(1).sum(1)  # (B,)
+
+
+def converged(fit_start: torch.Tensor, control_start: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """Per image: the start noise is gone from f(a) (fit_start ≤ tolerance) while the control, x plus the
+    whole start noise, is not (control_start > tolerance): the test tells the two apart for this image."""
+    return (fit_start <= tolerance) & (control_start > tolerance)
+
+
 @torch.no_grad()
 def representation_stats(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, a: torch.Tensor,
-                         generator: torch.Generator, reference_sd: float = REFERENCE_SD) -> dict[str, torch.Tensor]:
+                         generator: torch.Generator, reference_sd: float = REFERENCE_SD,
+                         start_sd: float = START_SD) -> dict[str, torch.Tensor]:
     """Per image (each (B,)): how well a represents x through f.
 
     rel_error      ‖a − x‖/‖x‖ (SPEC's representation error)
@@ -183,15 +224,18 @@ def representation_stats(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Ten
                    aligned_error represents x at least as accurately as x + N(0,1)/18 does
     noise          `noise_measure`(a, x); noise_raw = hf_ratio(a, x) without standardising
     fit            ‖f(a) − f(x)‖/‖f(x)‖ (SPEC's fit error), fit_abs = ‖f(a) − f(x)‖
-    reference      ‖f(x + ε) − f(x)‖, and reference_rel = reference/‖f(x)‖
-    fit_ref        fit_abs/reference: ≤ 1 means f(a) is as close to f(x) as f(x + ε) is, the convergence
-                   criterion used by the experiments (a relative fit alone can look small for a layer that
-                   barely responds to its input)
+    reference      ‖f(x + ε) − f(x)‖ (SPEC's reference), reference_rel = reference/‖f(x)‖, fit_ref = fit_abs/reference
+    start_reference  Σ|f(x + η) − f(x)|, η ~ N(0, start_sd²): what the whole start noise does to f (L1)
+    fit_start      Σ|f(a) − f(x)| / start_reference: the convergence measure (see the module docstring)
+    control_start  Σ|f(x + η') − f(x)| / start_reference for a second draw η': the same measure for a
+                   representation equal to x plus the whole start noise (≈ 1)
     """
     fx = f(x)
     fa = f(a)
     eps = reference_sd * torch.randn(x.shape, generator=generator, dtype=torch.float32).to(x)
     fref = f(x + eps)
+    eta = [start_sd * torch.randn(x.shape, generator=generator, dtype=torch.float32).to(x) for _ in range(2)]
+    start_ref = _l1_norm(f(x + eta[0]) - fx).clamp_min(1e-12)
     fx_norm = _norm(fx).clamp_min(1e-12)
     return {
         "rel_error": rel_error(a, x),
@@ -204,6 +248,9 @@ def representation_stats(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Ten
         "reference": _norm(fref - fx),
         "reference_rel": _norm(fref - fx) / fx_norm,
         "fit_ref": _norm(fa - fx) / _norm(fref - fx).clamp_min(1e-12),
+        "start_reference": start_ref,
+        "fit_start": _l1_norm(fa - fx) / start_ref,
+        "control_start": _l1_norm(f(x + eta[1]) - fx) / start_ref,
     }
 
 
@@ -215,9 +262,10 @@ def invert_layer(model: nn.Module, x: torch.Tensor, layer: str = "output", gener
 
     BatchNorm: per-image statistics in train mode (see the module docstring), running statistics
     with eval_mode=True. The start is drawn from `generator` unless given; the seed of a stochastic
-    model's fixed noise and the reference noise ε are drawn from it afterwards. Returns {"a", "loss",
+    model's fixed noise and the reference noises are drawn from it afterwards. Returns {"a", "loss",
     "record_steps"} of `invert`, the per-image measures of `representation_stats`, and `gap`,
-    Σ|f(a) − f(x)| / Σ|f(a₀) − f(x)|: the share of the start's output discrepancy left.
+    Σ|f(a) − f(x)| / Σ|f(a₀) − f(x)|: the share of the start's output discrepancy left. loss (R, B)
+    divided by start_reference (B,) is fit_start along the way (the convergence curve).
     """
     if generator is None:
         raise ValueError("invert_layer needs an explicit torch.Generator")
@@ -229,6 +277,6 @@ def invert_layer(model: nn.Module, x: torch.Tensor, layer: str = "output", gener
         with torch.no_grad():
             target = f(x)
         out = invert(f, target, start, steps=steps, c=c, lr=lr, record_every=record_every)
-        out.update(representation_stats(f, x, out["a"], generator, reference_sd))
+        out.update(representation_stats(f, x, out["a"], generator, reference_sd, start_sd))
     out["gap"] = out["loss"][-1] / out["loss"][0].clamp_min(1e-12)
     return out

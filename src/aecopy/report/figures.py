@@ -80,8 +80,9 @@ def curves(series: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Path, x
 
 
 def panels(series: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], path: str | Path, xlabel: str,
-           ylabel: str, logy: bool = False, cols: int = 4) -> None:
-    """A grid of small line plots, one panel per key of `series` (e.g. one loss curve panel per variant)."""
+           ylabel: str, logy: bool = False, cols: int = 4, hlines: dict[str, float] | None = None) -> None:
+    """A grid of small line plots, one panel per key of `series` (e.g. one loss curve panel per variant).
+    `hlines` = {name: y}: a dashed line at y in every panel whose values lie in the same range (a bar)."""
     rows = -(-len(series) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
     for ax in axes.flat[len(series):]:
@@ -95,6 +96,10 @@ def panels(series: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], path: st
         ax.tick_params(labelsize=7)
         if logy:
             ax.set_yscale("log")
+        top = max((float(np.nanmax(y)) for _, y in lines.values()), default=0.0)
+        for y in (hlines or {}).values():
+            if y <= top * 1.5 and top > 1.5:  # a dB bar, not drawn on accuracy panels in [0, 1]
+                ax.axhline(y, color="k", linestyle="--", linewidth=0.8)
     fig.tight_layout()
     _save(fig, path)
 

@@ -1,0 +1,1 @@
+"""Baselines beyond the post: what they train on (`objectives`)."""
