@@ -56,8 +56,9 @@ def test_the_environment_is_the_lock():
 
 def test_claims_step_writes_the_environment(tmp_path):
     (tmp_path / "e.json").write_text(json.dumps([CLAIM]))
+    (tmp_path / "controls.json").write_text(json.dumps({"summary": {}}))
     claims_cli.main(["--rule", "claims", "--params", declare({}, []), "--inputs", str(tmp_path / "e.json"),
-                     "--out", str(tmp_path / "claims.json"), "--metrics", str(tmp_path / "metrics.json")])
+                     "--controls", str(tmp_path / "controls.json"), "--out", str(tmp_path / "claims.json"), "--metrics", str(tmp_path / "metrics.json")])
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["X1"]["reproduced"] == 1
     assert metrics["environment"]["torch"] == environment()["torch"]

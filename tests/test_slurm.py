@@ -211,7 +211,7 @@ def test_ddp_training_job_through_slurm(slurm, photos_available, tmp_path):
     assert log.count("training fc (model fc) seed 0") == 2, log  # both ranks started
     assert log.count("wrote 2 checkpoint(s)") == 1, log  # one of them wrote
     assert sorted(p.name for p in out.iterdir() if p.name != ".snakemake_timestamp") == \
-        ["epoch0001.pt", "epoch0002.pt", "loss_epochs.csv", "loss_steps.csv"]
+        ["epoch0001.pt", "epoch0002.pt", "loss_epochs.csv", "loss_steps.csv", "validation.csv"]
     [work] = (project / ".cache" / "train" / "fc" / "seed0").iterdir()
     assert sorted(p.name for p in work.iterdir()) == ["epoch0001.pt", "epoch0002.pt", "last.pt"]
     resolved = config.load(project / "params.yaml")

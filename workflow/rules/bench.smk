@@ -1,5 +1,5 @@
 # Benchmarks: `snakemake bench` (not part of the default run); BENCH_FILES is filled by the rule files.
-# Every benchmark job takes all the cores Snakemake has (`threads: workflow.cores`), so no two run at once
+# Every benchmark job takes all the cores Snakemake has (`threads: all_cores()`), so no two run at once
 # and none shares the machine with a pipeline job; params' `threads` sets torch's threads inside.
 
 BENCH_CODE = CORE_CODE + MODEL_CODE + code("bench.py", "benchmarks/loop.py")
@@ -39,7 +39,7 @@ rule bench_limit:
         name="bench_limit",
         p=reads("threads", *variant_keys(*BENCH_LIMIT_VARIANTS)),
         variants=" ".join(BENCH_LIMIT_VARIANTS),
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -59,7 +59,7 @@ rule bench_compile:
         name="bench_compile",
         p=reads("threads", "seeds", *variant_keys(*BENCH_COMPILE_VARIANTS, seeds=True)),
         variants=" ".join(BENCH_COMPILE_VARIANTS),
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -79,7 +79,7 @@ rule bench_adam:
         name="bench_adam",
         p=reads("threads", "seeds", *variant_keys(BENCH_ADAM_VARIANT, seeds=True)),
         variant=BENCH_ADAM_VARIANT,
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -105,7 +105,7 @@ rule bench_concurrency:
         p=reads("threads", "experiments.inversion", "experiments.e2.variant", "experiments.e7.variants",
                 *variant_keys(*dict.fromkeys(BENCH_CONCURRENCY_MODELS))),
         variants=" ".join(BENCH_CONCURRENCY_TRAIN),
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/aecopy.yaml"
     log:
@@ -120,7 +120,7 @@ rule bench_pipeline:
         rules.all.input,
     output:
         paths.bench("pipeline"),
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/aecopy.yaml"
     log:

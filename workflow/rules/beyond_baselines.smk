@@ -28,6 +28,8 @@ rule beyond_baselines:
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("beyond_baselines"),
     log:
         paths.log("beyond_baselines"),
     shell:

@@ -34,6 +34,8 @@ rule g_disjoint:
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("g_disjoint"),
     log:
         paths.log("g_disjoint"),
     shell:
@@ -57,6 +59,8 @@ rule g_size:
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("g_size"),
     log:
         paths.log("g_size"),
     shell:
@@ -81,6 +85,8 @@ rule m_attractor:
     threads: P["threads"]
     conda:
         "../envs/aecopy.yaml"
+    benchmark:
+        paths.job_benchmark("m_attractor"),
     log:
         paths.log("m_attractor"),
     shell:

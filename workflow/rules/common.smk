@@ -3,6 +3,8 @@
 import glob
 import os
 
+from snakemake.exceptions import WorkflowError
+
 from aecopy import paths, plan
 from aecopy.claim_ids import experiment_claim_ids
 from aecopy.params import declare
@@ -23,6 +25,15 @@ def code(*patterns):
 CORE_CODE = code("__init__.py", "config.py", "claim_ids.py", "io.py", "params.py", "paths.py", "plan.py",
                  "cli/__init__.py", "cli/common.py")
 MODEL_CODE = code("models/*.py", "train.py", "datasets.py", "inputs.py", "objectives.py", "beyond/*.py")
+
+
+def all_cores():
+    """Every core Snakemake was given (`--cores`), else this machine's: a benchmark job takes them all, so no
+    two run at once. (`workflow.cores` alone fails where no --cores is given: `--summary`, cluster executors.)"""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return os.cpu_count() or 1
 
 
 def reads(*keys):

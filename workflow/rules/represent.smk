@@ -300,7 +300,7 @@ rule bench_inversion:
         name="bench_inversion",
         p=reads("threads", "seed", "experiments.inversion", "experiments.e2.variant", "experiments.e5.variant",
                 "experiments.e8c.variant", "experiments.e9", *variant_keys(*BENCH_INVERSION_VARIANTS, trained=False)),
-    threads: workflow.cores  # a benchmark has the machine to itself
+    threads: all_cores()  # a benchmark has the machine to itself
     conda:
         "../envs/aecopy.yaml"
     log:

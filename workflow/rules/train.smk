@@ -43,7 +43,7 @@ rule bench_train:
         name="bench_train",
         p=reads("threads", "embedded", "cache_dir", *variant_keys(*BENCH_TRAIN_VARIANTS)),
         variants=" ".join(BENCH_TRAIN_VARIANTS),
-    threads: workflow.cores  # a benchmark has the machine to itself
+    threads: all_cores()  # a benchmark has the machine to itself
     conda:
         "../envs/aecopy.yaml"
     log:

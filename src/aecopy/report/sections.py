@@ -87,7 +87,6 @@ SECTIONS: dict[str, str] = {
                        "that a Gaussian code makes images blurry (B-vae-blur: high-frequency energy of reconstructions "
                        "and of samples; the plain autoencoder samples by E7's iterated generation); and a U-Net trained "
                        "to remove E3's noise mix, the upper bound of E3's copy-trained denoiser (B-dae)."
-                       # generalisation against memorisation (experiments g_disjoint, g_size, m_attractor)
                        " Generalisation against memorisation: two copies of the post's U-Net trained on disjoint halves "
                        "of the training photographs generate from the same noise by E7's procedure; generalising models "
                        "give nearly the same sample, memorising ones each a copy of its own training images (G-disjoint, "

@@ -79,7 +79,10 @@ def section(params, losses: dict, curves: dict, splits: dict) -> tuple[dict, fig
     sec = {"id": "training", "title": "Training", "text": text, "table": rows,
            "figures": [{"path": "training/validation_curves.png", "caption": "Validation copy quality (PSNR, dB; "
                         "accuracy for the ViT) per epoch against the optimizer step, one line per seed; the dashed "
-                        "line is the premise bar. Look for curves that have flattened above the bar."},
+                        "line is the premise bar. Look for curves that have flattened above the bar. The ViT's classes "
+                        "are its training photographs and validation patches come from other photographs, so its "
+                        "validation accuracy is 0 by construction: only its training loss says it learned (it serves "
+                        "E9's representations, not a classification claim)."},
                        {"path": "training/loss_curves.png", "caption": "Training loss per optimizer step, log scale; "
                         "one panel per variant."}]}
     return sec, figs
