@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
+from .io import write_json
+
 
 def summary(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "samples": values}
@@ -165,3 +167,12 @@ class MachineLoad:
                        "loadavg_1min_after": os.getloadavg()[0],
                        "other_work_cores": None if others is None else max(0.0, others)}
         return False
+
+
+def write_measured(path, measure: Callable[[], dict], **fields) -> dict:
+    """Run `measure()` under MachineLoad and write `fields`, its result and the machine's load to `path`
+    (JSON, atomically); returns the result."""
+    with MachineLoad() as load:
+        result = measure()
+    write_json(path, {**fields, **result, "machine": load.result})
+    return result

@@ -120,10 +120,13 @@ rule bench_pipeline:
         rules.all.input,
     output:
         paths.bench("pipeline"),
+    params:
+        name="bench_pipeline",
+        p=reads(),
     threads: all_cores()
     conda:
         "../envs/aecopy.yaml"
     log:
         paths.log("bench/pipeline"),
     shell:
-        "python -m aecopy.cli.bench_pipeline --out {output} > {log} 2>&1"
+        "python -m aecopy.cli.bench_pipeline --rule={params.name} --params {params.p:q} --out {output} > {log} 2>&1"

@@ -3,10 +3,9 @@ between seeds (aecopy.benchmarks.adam)."""
 from __future__ import annotations
 
 from .. import datasets
-from ..bench import MachineLoad
+from ..bench import write_measured
 from ..benchmarks.adam import compare
 from ..config import variant_seeds
-from ..io import write_json
 from .common import guarded, log, parser, setup
 
 
@@ -23,15 +22,14 @@ def main(argv=None) -> None:
     images = datasets.load_split(cfg["dataset"], "train")
     val = datasets.load_split(cfg["dataset"], "val")
     val = val[datasets.spread_indices(val.shape[0], args.val_images)]
-    with MachineLoad() as load:
-        result = compare(cfg, images, val, variant_seeds(params, args.variant), args.steps)
+    result = write_measured(args.out, lambda: compare(cfg, images, val, variant_seeds(params, args.variant), args.steps),
+                            variant=args.variant, threads=params["threads"])
     r, spread = result["runs"], result["seed_spread"]
     log(f"{args.variant}, step {args.steps}: fused vs default loss {r['fused']['loss_last_rel_diff']:+.2%}, "
         f"validation MSE {r['fused']['val_mse_rel_diff']:+.2%}, "
         f"parameters {r['fused']['param_rel_distance']:.1e} apart "
         f"(one ulp: {r['default_one_ulp']['param_rel_distance']:.1e}); seeds spread: validation MSE "
         f"{spread['val_mse_rel_range']:.1%}, loss {spread['loss_tail_rel_range']:.1%}")
-    write_json(args.out, {"variant": args.variant, "threads": params["threads"], **result, "machine": load.result})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,8 @@
 """Rule `bench_compile`: does torch.compile pay for training, per default-run job (aecopy.benchmarks.compile)."""
 from __future__ import annotations
 
-from ..bench import MachineLoad
+from ..bench import write_measured
 from ..benchmarks.compile import run
-from ..io import write_json
 from .common import guarded, parser, setup
 
 
@@ -17,9 +16,7 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=float, default=0.5, help="about this long per contestant and round")
     args = p.parse_args(argv)
     params = setup(args)
-    with MachineLoad() as load:
-        result = run(params, args.variants, args.rounds, args.seconds, args.images)
-    write_json(args.out, {**result, "machine": load.result})
+    write_measured(args.out, lambda: run(params, args.variants, args.rounds, args.seconds, args.images))
 
 
 if __name__ == "__main__":

@@ -2,9 +2,8 @@
 kind of rule (aecopy.benchmarks.concurrency)."""
 from __future__ import annotations
 
-from ..bench import MachineLoad
+from ..bench import write_measured
 from ..benchmarks.concurrency import run
-from ..io import write_json
 from .common import guarded, parser, setup
 
 
@@ -19,10 +18,8 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     params = setup(args)
     exps = params["experiments"]
-    with MachineLoad() as load:
-        result = run(params, args.train_variants, exps["e2"]["variant"], exps["e7"]["variants"][0], args.images,
-                     args.rounds, args.seconds)
-    write_json(args.out, {**result, "machine": load.result})
+    write_measured(args.out, lambda: run(params, args.train_variants, exps["e2"]["variant"], exps["e7"]["variants"][0],
+                                         args.images, args.rounds, args.seconds))
 
 
 if __name__ == "__main__":

@@ -2,9 +2,8 @@
 one image at a time (aecopy.benchmarks.inversion)."""
 from __future__ import annotations
 
-from ..bench import MachineLoad
+from ..bench import write_measured
 from ..benchmarks.inversion import run
-from ..io import write_json
 from .common import guarded, parser, setup
 
 
@@ -16,9 +15,7 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=float, default=0.5, help="about this long per contestant and round")
     args = p.parse_args(argv)
     params = setup(args)
-    with MachineLoad() as load:
-        result = run(params, args.rounds, args.seconds)
-    write_json(args.out, {**result, "machine": load.result})
+    write_measured(args.out, lambda: run(params, args.rounds, args.seconds))
 
 
 if __name__ == "__main__":

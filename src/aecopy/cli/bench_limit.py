@@ -2,9 +2,8 @@
 foreach Adam, threads and batch size change (aecopy.benchmarks.limit)."""
 from __future__ import annotations
 
-from ..bench import MachineLoad
+from ..bench import write_measured
 from ..benchmarks.limit import run
-from ..io import write_json
 from .common import guarded, parser, setup
 
 
@@ -18,9 +17,7 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=float, default=0.3, help="about this long per contestant and round")
     args = p.parse_args(argv)
     params = setup(args)
-    with MachineLoad() as load:
-        result = run(params, args.variants, args.images, args.rounds, args.seconds)
-    write_json(args.out, {**result, "machine": load.result})
+    write_measured(args.out, lambda: run(params, args.variants, args.images, args.rounds, args.seconds))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,15 @@
 """Benchmark `bench`: the cost of a no-op — `snakemake -n` and `dvc status` once everything is built."""
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from ..bench import summary
 from ..io import write_json
-from .common import log
+from .common import log, parser, setup
 
 TARGET_SECONDS = 5.0
 
@@ -24,14 +23,15 @@ def seconds(cmd: list[str], rounds: int) -> dict:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         times.append(time.perf_counter() - t0)
         out = proc.stdout + proc.stderr
-    return {"median": statistics.median(times), "min": min(times), "max": max(times), "last_output": out[-500:]}
+    return {**summary(times), "last_output": out[-500:]}
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = parser(__doc__)
     p.add_argument("--out", required=True)
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args(argv)
+    setup(args, torch_threads=False)  # it reads no params: a no-op's cost depends on what is built
     bindir = Path(sys.executable).parent
     # --nolock: this job runs inside a Snakemake run that holds the lock.
     smk = seconds([str(bindir / "snakemake"), "-n", "--nolock", "--quiet"], args.rounds)

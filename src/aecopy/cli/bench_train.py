@@ -2,9 +2,8 @@
 (aecopy.benchmarks.train)."""
 from __future__ import annotations
 
-from ..bench import MachineLoad
+from ..bench import write_measured
 from ..benchmarks.train import run
-from ..io import write_json
 from .common import guarded, parser, setup
 
 
@@ -19,9 +18,7 @@ def main(argv=None) -> None:
     p.add_argument("--photo-steps", type=int, default=2, help="batches per round on the photograph path")
     args = p.parse_args(argv)
     params = setup(args)
-    with MachineLoad() as load:
-        result = run(params, args.variants, args.images, args.steps, args.rounds, args.photo_steps)
-    write_json(args.out, {**result, "machine": load.result})
+    write_measured(args.out, lambda: run(params, args.variants, args.images, args.steps, args.rounds, args.photo_steps))
 
 
 if __name__ == "__main__":
