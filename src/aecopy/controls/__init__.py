@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import importlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -24,7 +24,7 @@ import torch
 from ..claim_ids import base_id
 
 POSITIVE, NEGATIVE, GUARDED = "reproduced", "not reproduced", "inconclusive"
-MODULES = ("premise", "e1", "e3", "represent", "t", "e6", "e7", "beyond", "baselines", "generalisation")
+MODULES = ("premise", "e1", "e3", "represent", "t", "e6", "e7", "baselines", "generalisation")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,6 @@ class Scenario:
     build: Callable  # (control params) -> ControlInputs, or for experiment "premise" a callable
     expect: dict[str, str]
     adjust: Callable[[dict], None] | None = None  # edits the control params in place (e.g. which variants)
-    tags: tuple[str, ...] = field(default=())
 
 
 SCENARIOS: list[Scenario] = []
@@ -54,11 +53,7 @@ def scenario(name: str, experiment: str, description: str, expect: dict[str, str
 def load_all() -> list[Scenario]:
     """Import every scenario module (each registers its scenarios once) and return the registry."""
     for name in MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"{__name__}.{name}":
-                raise
+        importlib.import_module(f"{__name__}.{name}")
     return SCENARIOS
 
 
@@ -89,6 +84,15 @@ def control_params(params: dict, sc: Scenario) -> dict:
     if sc.adjust is not None:
         sc.adjust(p)
     return p
+
+
+def small(p: dict, variant: str, size: int, batch: int = 16, image_size: int | None = None) -> None:
+    """Shrink a variant for a control: its dataset's synthetic images `size` px, its model's input
+    `image_size` px (default: `size`), seeds 0, 1 and 2, batch size `batch`."""
+    cfg = p["variants"][variant]
+    p["datasets"][cfg["dataset"]]["size"] = size
+    cfg.update(image_size=size if image_size is None else image_size, seeds=[0, 1, 2])
+    cfg["train"]["batch_size"] = batch
 
 
 def _module_of(experiment: str) -> str:

@@ -13,13 +13,11 @@ Oracle, and every model saw 1,000 training images.
 from __future__ import annotations
 
 import torch
-from torchvision.transforms.functional import gaussian_blur
 
 from ..models.base import AutoEncoder
-from ..train import to_input
-from . import scenario
+from . import scenario, small
 from .inputs import ControlInputs
-from .models import Blur, Identity, MeanColour, Oracle
+from .models import Blur, Identity, MeanColour, Oracle, blur
 
 SIZE = 32  # 32²: large enough for the Oracle to find its image under the α = 0.5 noise mix
 BUDGET = 1000
@@ -32,10 +30,7 @@ def shrink(p: dict) -> None:
     and 20 DDPM steps, a short SWD; the rules, thresholds and guards of params.yaml."""
     b, e7 = p["experiments"]["beyond_baselines"], p["experiments"]["e7"]
     for role in ROLES:
-        cfg = p["variants"][b[role]]
-        p["datasets"][cfg["dataset"]]["size"] = SIZE
-        cfg.update(image_size=SIZE, seeds=[0, 1, 2])
-        cfg["train"]["batch_size"] = min(cfg["train"]["batch_size"], 16)
+        small(p, b[role], SIZE, batch=min(p["variants"][b[role]]["train"]["batch_size"], 16))
     b.update(max_seeds=3, sample_steps=20, max_images=32)
     e7.update(n_samples=16, max_reference=32)
     e7["swd"].update(per_image=16, directions=32, n_boot=50)
@@ -117,22 +112,13 @@ class SampledBank(AutoEncoder):
             return x.mean(dim=(2, 3), keepdim=True).expand_as(x)
         if self.sigma == 0:
             return x
-        k = 2 * int(-(-3 * self.sigma // 1)) + 1
-        return gaussian_blur(x, [k, k], [self.sigma, self.sigma])
+        return blur(x, self.sigma)
 
     def decode(self, h):
         return h
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         return self(self.bank[torch.randint(self.bank.shape[0], (n,), generator=generator)])
-
-
-def _banks(inputs: ControlInputs, p: dict) -> tuple[torch.Tensor, torch.Tensor]:
-    cfg = p["variants"][p["experiments"]["beyond_baselines"]["reference"]]
-
-    def as_images(name):
-        return to_input(inputs.split(cfg["dataset"], name), cfg["image_size"], "cpu")
-    return as_images("train"), as_images("val")
 
 
 DEFAULTS = {
@@ -153,7 +139,7 @@ def _inputs(p: dict, models: dict | None = None, budgets=None) -> ControlInputs:
 
     def make(v, s, e):
         if "banks" not in cache:
-            cache["banks"] = _banks(inputs, p)
+            cache["banks"] = inputs.images(b["reference"], "train"), inputs.images(b["reference"], "val")
         return models[role[v]](*cache["banks"])
 
     inputs = ControlInputs(p, models=make, images_seen=lambda v, s, e: budgets(role[v]) if budgets else BUDGET)

@@ -1,7 +1,7 @@
 """Controls of E1 and E1-identity: constructed stand-ins for the FC autoencoder on synthetic images."""
 from __future__ import annotations
 
-from . import scenario
+from . import scenario, small
 from .inputs import ControlInputs
 from .models import AddNoise, Identity, MeanColour, Oracle
 
@@ -11,10 +11,7 @@ SIZE = 16
 def shrink(p: dict) -> None:
     """Small synthetic images, three seeds, the rules and thresholds of params.yaml."""
     v = p["experiments"]["e1"]["variant"]
-    cfg = p["variants"][v]
-    p["datasets"][cfg["dataset"]]["size"] = SIZE
-    cfg.update(image_size=SIZE, seeds=[0, 1, 2])
-    cfg["train"]["batch_size"] = 16
+    small(p, v, SIZE)
     p["experiments"]["e1"]["max_images"] = 32
 
 
@@ -23,16 +20,11 @@ def _inputs(p: dict, make) -> ControlInputs:
     return inputs
 
 
-def _bank(inputs: ControlInputs, variant: str):
-    cfg = inputs.params["variants"][variant]
-    return inputs.split(cfg["dataset"], "val").float() / 255
-
-
 @scenario("e1/oracle", "e1", "The model returns the clean validation image that its noisy input is a copy of: "
           "its output is the clean image (r = 0) and moves far from the noisy input.",
           {"E1": "reproduced", "E1-identity": "reproduced"})
 def oracle(p):
-    return _inputs(p, lambda inputs, v, s: Oracle(_bank(inputs, v)))
+    return _inputs(p, lambda inputs, v, s: Oracle(inputs.images(v, "val")))
 
 
 @scenario("e1/identity", "e1", "The identity: it copies the noisy input (r = 1, moved = 0).",

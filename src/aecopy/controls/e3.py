@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from ..claim_ids import ATTENTION_MODELS_WITH_DENOISING_CLAIMS as DENOISING_CLAIMS
 from ..plan import e3_variants, last_epoch
-from ..train import to_input
-from . import scenario
+from . import scenario, small
 from .inputs import ControlInputs
 from .models import AddNoise, Blur, ColourCast, Identity, MeanColour, Mix, Oracle
 
@@ -30,10 +29,8 @@ def shrink(p: dict) -> None:
     e3["attention"] = [v for v in e3["attention"] if p["variants"][v]["model"] in DENOISING_CLAIMS]
     attention_side = {*e3["attention"], e3["attention_reference"]}
     for v in e3_variants(p):
-        cfg = p["variants"][v]
-        p["datasets"][cfg["dataset"]]["size"] = SIZE
-        cfg.update(image_size=ATTENTION_SIZE if v in attention_side else SIZE, seeds=[0, 1, 2])
-        cfg["train"]["batch_size"] = min(cfg["train"]["batch_size"], 16)
+        small(p, v, SIZE, batch=min(p["variants"][v]["train"]["batch_size"], 16),
+              image_size=ATTENTION_SIZE if v in attention_side else SIZE)
     e3["max_images"] = 16
     e3["alphas"] = [a for a in e3["alphas"] if a > 0]  # pure noise (α = 0) makes no claim
     e3["baselines"].update(alphas=[e3["judge_alpha"]], max_images=16, train_images=16,
@@ -59,12 +56,8 @@ def _inputs(p: dict, models: dict | None = None, budgets=None) -> ControlInputs:
     images a checkpoint saw, share = its epoch / the variant's last (default: 1,000 · share)."""
     models = models or {}
 
-    def bank(inputs, v):
-        cfg = p["variants"][v]
-        return to_input(inputs.split(cfg["dataset"], "val"), cfg["image_size"], "cpu")
-
     def make(v, s, e):
-        role, b = role_of(p, v), bank(inputs, v)
+        role, b = role_of(p, v), inputs.images(v, "val")
         if role in models:
             return models[role](b, e)
         return Mix(Oracle(b), DEFAULT_MIX[role]) if role in DEFAULT_MIX else Identity()

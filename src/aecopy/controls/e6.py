@@ -8,8 +8,7 @@ images, so its noisy walks end on real images.
 """
 from __future__ import annotations
 
-from ..train import to_input
-from . import scenario
+from . import scenario, small
 from .inputs import ControlInputs
 from .models import AddNoise, Blur, ColourCast, Identity, MeanColour, Oracle
 
@@ -21,10 +20,7 @@ def shrink(p: dict) -> None:
     """16² synthetic images, three seeds, 32 images walked in two random batches of 16 for 20 steps at four
     of the variant's saved epochs (first to last); the rules, thresholds and guards of params.yaml."""
     e6 = p["experiments"]["e6"]
-    cfg = p["variants"][e6["variant"]]
-    p["datasets"][cfg["dataset"]]["size"] = SIZE
-    cfg.update(image_size=SIZE, seeds=[0, 1, 2])
-    cfg["train"]["batch_size"] = 16
+    small(p, e6["variant"], SIZE)
     e6.update(max_seeds=3, curve_epochs=4, steps=STEPS, max_images=32, max_reference=32,
               gif={"images": 2, "every": 5})
     e6["swd"].update(levels=3, patch=3, per_image=16, directions=32, n_boot=50)
@@ -40,13 +36,8 @@ def drift(shift: float, seed: int) -> ColourCast:
 def _inputs(p: dict, make) -> ControlInputs:
     """ControlInputs whose model of (seed, epoch) is `make(bank, seed, epoch)`, the bank being the validation
     images at the variant's resolution; 64 validation images (32 walked, 32 to compare with)."""
-    cfg = p["variants"][p["experiments"]["e6"]["variant"]]
-
-    def model(v, s, e):
-        bank = to_input(inputs.split(cfg["dataset"], "val"), cfg["image_size"], "cpu")
-        return make(bank, s, e)
-
-    inputs = ControlInputs(p, models=model, n_val=64, images_seen=lambda v, s, e: BUDGET * e)
+    inputs = ControlInputs(p, models=lambda v, s, e: make(inputs.images(v, "val"), s, e), n_val=64,
+                           images_seen=lambda v, s, e: BUDGET * e)
     return inputs
 
 

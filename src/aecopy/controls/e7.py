@@ -12,8 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..models.base import AutoEncoder
-from ..train import to_input
-from . import scenario
+from . import scenario, small
 from .inputs import ControlInputs
 from .models import Blur, Identity, Oracle
 
@@ -27,10 +26,7 @@ def shrink(p: dict) -> None:
     200 steps, a 3-level pyramid of 3×3 patches; the rules, thresholds and guards of params.yaml."""
     e7 = p["experiments"]["e7"]
     for v in e7["variants"]:
-        cfg = p["variants"][v]
-        p["datasets"][cfg["dataset"]]["size"] = SIZE
-        cfg.update(image_size=SIZE, seeds=[0, 1, 2])
-        cfg["train"]["batch_size"] = 16
+        small(p, v, SIZE)
     e7.update(max_seeds=3, n_samples=32, max_reference=32, frames=4)
     e7["swd"].update(levels=3, patch=3, per_image=16, directions=32, n_boot=50)
 
@@ -91,17 +87,11 @@ class Mosaic(AutoEncoder):
         return out
 
 
-def _images(inputs: ControlInputs, p: dict, variant: str, split: str) -> torch.Tensor:
-    cfg = p["variants"][variant]
-    return to_input(inputs.split(cfg["dataset"], split), cfg["image_size"], "cpu")
-
-
 def _inputs(p: dict, roles: dict, budget=lambda v: BUDGET) -> ControlInputs:
     """ControlInputs whose model of a variant is roles[variant](validation images, training images), else an
     Oracle over the validation images; `budget(variant)`: training images its checkpoints saw."""
     def model(v, s, e):
-        make = roles.get(v, lambda val, train: Oracle(val))
-        return make(_images(inputs, p, v, "val"), _images(inputs, p, v, "train"))
+        return roles.get(v, _oracle)(inputs.images(v, "val"), inputs.images(v, "train"))
 
     inputs = ControlInputs(p, models=model, images_seen=lambda v, s, e: budget(v))
     return inputs

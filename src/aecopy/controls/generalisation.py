@@ -14,7 +14,7 @@ import torch
 from ..experiments.g_disjoint import training_images
 from ..models.base import AutoEncoder
 from ..train import to_input
-from . import scenario
+from . import scenario, small
 from .e7 import Memoriser
 from .inputs import ControlInputs
 from .models import Blur, Identity, MeanColour, Oracle
@@ -34,10 +34,7 @@ def shrink(p: dict) -> None:
         for v in pair:
             p["variants"][v]["train"]["subset"]["limit"] = limit
     for v in {*exps["g_disjoint"]["pair"], *[v for pair in pairs for v in pair], *exps["m_attractor"]["variants"]}:
-        cfg = p["variants"][v]
-        p["datasets"][cfg["dataset"]]["size"] = SIZE
-        cfg.update(image_size=SIZE, seeds=[0, 1, 2])
-        cfg["train"]["batch_size"] = 16
+        small(p, v, SIZE)
     exps["g_disjoint"]["n_samples"] = 16
     exps["g_size"]["n_samples"] = 16
     m = exps["m_attractor"]
@@ -76,12 +73,8 @@ def _train(inputs: ControlInputs, variant: str) -> torch.Tensor:
     return to_input(training_images(inputs.params, inputs, variant), SIZE, "cpu")
 
 
-def _val(inputs: ControlInputs, variant: str) -> torch.Tensor:
-    return to_input(inputs.split(inputs.params["variants"][variant]["dataset"], "val"), SIZE, "cpu")
-
-
 def _memoriser(inputs, v):
-    return Memoriser(_train(inputs, v), _val(inputs, v))
+    return Memoriser(_train(inputs, v), inputs.images(v, "val"))
 
 
 def _largest(p: dict) -> set[str]:
@@ -156,7 +149,7 @@ def attractor_identity(p):
           "validation images: both kinds are attractors, so training images are not preferred (no difference).",
           {"M-attractor": "reproduced"})
 def attractor_everywhere(p):
-    return _inputs(p, lambda inputs, v: Attractors(torch.cat([_train(inputs, v), _val(inputs, v)])))
+    return _inputs(p, lambda inputs, v: Attractors(torch.cat([_train(inputs, v), inputs.images(v, "val")])))
 
 
 @scenario("generalisation/attractor-memoriser", "m_attractor", "An associative memory of the training images alone "

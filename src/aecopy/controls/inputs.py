@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from ..plan import spread_indices
-from ..train import validate
+from ..train import to_input, validate
 from .images import synthetic_images
 
 # builds the model of (variant, seed, epoch); epoch None = the last saved one
@@ -38,8 +38,17 @@ class ControlInputs:
         key = (dataset, name)
         if key not in self._splits:
             n = self._n_train if name == "train" else self._n_val
-            self._splits[key] = synthetic_images(n, self._size(dataset), self._seed + (name == "val"))
+            self._splits[key] = self._synthetic(n, self._size(dataset), self._seed + (name == "val"))
         return self._splits[key][0]
+
+    def _synthetic(self, n: int, size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(uint8 images, photo index) of a split; subclasses may change how the images look."""
+        return synthetic_images(n, size, seed)
+
+    def images(self, variant: str, name: str) -> torch.Tensor:
+        """A split of the variant's dataset as the variant's model input: float in [0, 1] at its image size."""
+        cfg = self.params["variants"][variant]
+        return to_input(self.split(cfg["dataset"], name), cfg["image_size"], "cpu")
 
     def labels(self, dataset: str, name: str) -> torch.Tensor:
         self.split(dataset, name)

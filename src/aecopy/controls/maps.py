@@ -9,25 +9,6 @@ from torch import nn
 from ..models.base import AutoEncoder
 
 
-class LowPass(AutoEncoder):
-    """An ideal low-pass filter: keeps the spatial frequencies below `cutoff` × Nyquist in both axes, drops the
-    rest. Non-invertible with a high-frequency null space: a representation keeps the start's noise there.
-    With cutoff 0.5 it still copies smooth images (synthetic photographs) to the premise's bar."""
-
-    def __init__(self, cutoff: float):
-        super().__init__()
-        self.cutoff = cutoff
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W)
-        fy = torch.fft.fftfreq(x.shape[-2]).abs()[:, None]  # cycles per pixel, Nyquist = 0.5
-        fx = torch.fft.fftfreq(x.shape[-1]).abs()[None, :]
-        mask = ((fy < 0.5 * self.cutoff) & (fx < 0.5 * self.cutoff)).to(x.dtype)  # symmetric: the output is real
-        return torch.fft.ifft2(torch.fft.fft2(x) * mask).real
-
-    def decode(self, h: torch.Tensor) -> torch.Tensor:
-        return h
-
-
 class FixedPattern(AutoEncoder):
     """inner(x) + ψ, ψ one fixed N(0, sd²) image drawn from `seed`: as invertible as inner (a shift), but its
     output is never exactly its input (a reconstruction error that no representation shares)."""

@@ -33,6 +33,12 @@ class MeanColour(AutoEncoder):
         self.size = size
 
 
+def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur of sd `sigma` pixels with a kernel of 2·⌈3σ⌉ + 1 pixels."""
+    k = 2 * int(-(-3 * sigma // 1)) + 1
+    return gaussian_blur(x, [k, k], [sigma, sigma])
+
+
 class Blur(AutoEncoder):
     """A Gaussian blur of sd `sigma` pixels (kernel 2·⌈3σ⌉ + 1): a low-pass filter, the classical denoiser."""
 
@@ -41,8 +47,7 @@ class Blur(AutoEncoder):
         self.sigma = sigma
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        k = 2 * int(-(-3 * self.sigma // 1)) + 1
-        return gaussian_blur(x, [k, k], [self.sigma, self.sigma])
+        return blur(x, self.sigma)
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         return h

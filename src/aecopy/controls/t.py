@@ -9,8 +9,8 @@ the sign steps' uniform jitter, the span projection's the start's Gaussian noise
 """
 from __future__ import annotations
 
-from . import scenario
-from .represent import IMAGES, SEEDS, SIZE, _tags, control_inputs
+from . import scenario, small
+from .represent import IMAGES, SIZE, _tags, control_inputs
 
 T_SIZE = 8  # n = 3·8² = 192: the random maps stay small
 
@@ -21,10 +21,7 @@ def shrink(p: dict) -> None:
     n = 3 * T_SIZE ** 2
     t.update(image_size=T_SIZE, images=8, starts=2, maps=3, n_minus_m=[n // 12, n // 2, n - n // 12],
              depths=[1, 3], depth_n_minus_m=n // 12)
-    cfg = p["variants"][t["variant"]]
-    p["datasets"][cfg["dataset"]]["size"] = SIZE
-    cfg.update(image_size=SIZE, seeds=list(SEEDS))
-    cfg["train"]["batch_size"] = IMAGES
+    small(p, t["variant"], SIZE, batch=IMAGES)
     p["experiments"]["inversion"].update(max_images=IMAGES, batch_size=IMAGES, overrides={})
 
 

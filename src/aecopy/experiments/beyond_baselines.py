@@ -23,7 +23,6 @@ images_seen). A guard that fails makes the claim inconclusive.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from .. import premise
@@ -35,6 +34,7 @@ from ..inputs import set_label
 from ..metrics import widen
 from ..plan import baseline_seeds, spread_indices
 from ..procedures.batches import run_composed
+from ..procedures.denoise import mse as per_image_mse
 from ..procedures.noise import corrupt
 from ..procedures.sampling import ddpm_samples, vae_samples
 from ..report import figures
@@ -67,10 +67,6 @@ def larger_of(a: dict, b: dict) -> dict:
 def gain_of(ratio: dict) -> dict:
     """1 − r of an MSE ratio r with its interval: the share of the input's squared error a model removes."""
     return {"value": 1 - ratio["value"], "ci_low": 1 - ratio["ci_high"], "ci_high": 1 - ratio["ci_low"]}
-
-
-def per_image_mse(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
-    return (a.float() - b.float()).pow(2).flatten(1).mean(1).numpy()
 
 
 # ---- guards ---------------------------------------------------------------------------------------

@@ -162,9 +162,7 @@ def aligned_error(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     Train-mode BatchNorm with per-image statistics is blind to exactly these changes of its input
     (they shift and scale each conv output channel uniformly), so a representation's brightness and
     contrast are not determined by the layer output; the raw ‖a − x‖ would measure the start's."""
-    ac, xc = _centre(a).flatten(1), _centre(x).flatten(1)  # (B, D)
-    k = (ac * xc).sum(1, keepdim=True) / (ac * ac).sum(1, keepdim=True).clamp_min(1e-12)
-    return (xc - k * ac).norm(dim=1) / xc.norm(dim=1).clamp_min(1e-12)
+    return _norm(aligned_residual(a, x)) / _norm(_centre(x)).clamp_min(1e-12)
 
 
 def aligned_residual(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
